@@ -93,13 +93,13 @@ type Mailer interface {
 
 // Policy sets the limits of sign-in and password reset.
 type Policy struct {
-	Window            time.Duration // how far back failures count
-	MaxEmailFailures  int           // failures per email in Window before the account locks
-	MaxIPFailures     int           // failures per client address in Window before it is throttled
-	LockFor           time.Duration
-	ResetTTL          time.Duration
-	InviteTTL         time.Duration
-	MaxResetsPerHour  int
+	Window           time.Duration // how far back failures count
+	MaxEmailFailures int           // failures per email in Window before the account locks
+	MaxIPFailures    int           // failures per client address in Window before it is throttled
+	LockFor          time.Duration
+	ResetTTL         time.Duration
+	InviteTTL        time.Duration
+	MaxResetsPerHour int
 }
 
 // DefaultPolicy is what Piazza uses.
@@ -604,7 +604,9 @@ func (s *Service) ResetTokenValid(ctx context.Context, token string) bool {
 }
 
 // Account returns an account by id.
-func (s *Service) Account(ctx context.Context, id int64) (Account, error) { return s.store.Account(ctx, id) }
+func (s *Service) Account(ctx context.Context, id int64) (Account, error) {
+	return s.store.Account(ctx, id)
+}
 
 // StaffMember returns the membership of an account in a tenant; NotFound if none.
 func (s *Service) StaffMember(ctx context.Context, tenantID, accountID int64) (Staff, error) {

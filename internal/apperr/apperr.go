@@ -136,7 +136,9 @@ type Validation struct {
 }
 
 // Add records a problem with a field.
-func (v *Validation) Add(field, code string) { v.fields = append(v.fields, FieldError{Field: field, Code: code}) }
+func (v *Validation) Add(field, code string) {
+	v.fields = append(v.fields, FieldError{Field: field, Code: code})
+}
 
 // AddArgs records a problem with message arguments.
 func (v *Validation) AddArgs(field, code string, args map[string]any) {

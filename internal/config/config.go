@@ -20,12 +20,12 @@ import (
 
 // Config is the whole process configuration.
 type Config struct {
-	Addr            string        // listen address
-	DataDir         string        // SQLite database, files, outbox, generated secret
-	DatabaseURL     string        // postgres://… to use PostgreSQL instead of SQLite
-	Demo            bool          // load the demo comuni on an empty store and enable the demo identity provider
-	PlatformHost    string        // host of the consortium operator's console
-	SecretKey       string        // base64 or hex, ≥ 32 bytes; generated in DataDir when empty
+	Addr            string // listen address
+	DataDir         string // SQLite database, files, outbox, generated secret
+	DatabaseURL     string // postgres://… to use PostgreSQL instead of SQLite
+	Demo            bool   // load the demo comuni on an empty store and enable the demo identity provider
+	PlatformHost    string // host of the consortium operator's console
+	SecretKey       string // base64 or hex, ≥ 32 bytes; generated in DataDir when empty
 	TrustedProxies  []netip.Prefix
 	TLSCert         string
 	TLSKey          string

@@ -240,7 +240,9 @@ func (db *DB) staff(ctx context.Context, tenantID, accountID int64) ([]accounts.
 		}
 	}
 	for i := range list {
-		slices.SortFunc(list[i].Roles, func(a, b accounts.Role) int { return slices.Index(accounts.AllRoles, a) - slices.Index(accounts.AllRoles, b) })
+		slices.SortFunc(list[i].Roles, func(a, b accounts.Role) int {
+			return slices.Index(accounts.AllRoles, a) - slices.Index(accounts.AllRoles, b)
+		})
 	}
 	type om struct{ acc, office int64 }
 	offices, err := queryAll(ctx, db, func(r *sql.Rows) (om, error) { var p om; return p, r.Scan(&p.acc, &p.office) }, officeQ+" ORDER BY office_id", roleArgs...)

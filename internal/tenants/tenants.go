@@ -373,7 +373,10 @@ func (o *OIDC) Normalize() {
 	}
 	o.Scopes = scopes
 	def := DefaultClaims
-	for _, p := range []struct{ v *string; d string }{
+	for _, p := range []struct {
+		v *string
+		d string
+	}{
 		{&o.Claims.FiscalCode, def.FiscalCode}, {&o.Claims.GivenName, def.GivenName}, {&o.Claims.FamilyName, def.FamilyName},
 		{&o.Claims.Email, def.Email}, {&o.Claims.Phone, def.Phone}, {&o.Claims.Level, def.Level},
 	} {
