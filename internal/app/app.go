@@ -1,0 +1,198 @@
+// Package app is Piazza's composition root: it opens the store, builds the domain
+// services and the web server, and runs them until the context ends.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"piazza/internal/accounts"
+	"piazza/internal/blob"
+	"piazza/internal/config"
+	"piazza/internal/jobs"
+	"piazza/internal/mail"
+	"piazza/internal/secret"
+	"piazza/internal/store"
+	"piazza/internal/tenants"
+	"piazza/internal/web"
+)
+
+// App holds the running parts.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Keys     *secret.Keyring
+	Blobs    *blob.Dir
+	Jobs     *jobs.Runner
+	Resolver *tenants.Resolver
+	Tenants  *tenants.Service
+	Accounts *accounts.Service
+	Mailer   *web.Mailer
+	Outbox   *mail.Outbox // set when mail goes to the outbox directory
+	Web      *web.Server
+
+	// Hooks set by optional parts before Build (the demo identity provider, the
+	// citizen sign-in client).
+	CitizenAuth web.CitizenAuth
+	DemoIdP     http.Handler
+	Demo        bool
+}
+
+// NewLogger builds the process logger from the configuration.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// Open opens and migrates the store and builds the domain services. Call Build to
+// create the web server once the optional parts are set.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	var err error
+	a.DB, err = store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.DB.Migrate(ctx); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	if a.Keys, err = secret.Load(cfg.SecretKey, cfg.DataDir); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	if a.Blobs, err = blob.OpenDir(filepath.Join(cfg.DataDir, "files")); err != nil {
+		a.DB.Close()
+		return nil, err
+	}
+	a.Jobs = jobs.NewRunner(a.DB, log, cfg.JobWorkers)
+	var sender mail.Sender
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("PIAZZA_SMTP_URL: %w", err)
+		}
+	} else {
+		if a.Outbox, err = mail.NewOutbox(filepath.Join(cfg.DataDir, "outbox"), cfg.MailFrom); err != nil {
+			a.Close()
+			return nil, err
+		}
+		sender = a.Outbox
+	}
+	a.Jobs.Register(mail.JobKind, mail.Handler(sender))
+	a.Jobs.Register(pruneJob, a.prune)
+	a.Resolver = tenants.NewResolver(a.DB, cfg.PlatformHost, time.Second)
+	a.Tenants = tenants.NewService(a.DB, a.DB, a.Keys, a.Resolver)
+	a.Mailer = web.NewMailer()
+	a.Accounts = accounts.NewService(a.DB, a.Keys, a.Mailer, accounts.DefaultPolicy, nil)
+	return a, nil
+}
+
+// Build creates the web server.
+func (a *App) Build() error {
+	stats := map[string]func() web.DBStats{"write": func() web.DBStats { return dbStats(a.DB.Stats()) }}
+	if a.DB.Dialect() == store.SQLite {
+		stats["read"] = func() web.DBStats { return dbStats(a.DB.ReadStats()) }
+	}
+	srv, err := web.New(web.Deps{
+		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
+		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
+		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
+	})
+	if err != nil {
+		return err
+	}
+	a.Mailer.Bind(srv)
+	a.Web = srv
+	return nil
+}
+
+// Close releases the store.
+func (a *App) Close() {
+	if a.Blobs != nil {
+		a.Blobs.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}
+
+// Serve runs the HTTP server and the job workers until ctx ends, then shuts down
+// gracefully: it stops accepting requests, lets running ones and running jobs finish
+// (up to ShutdownTimeout) and returns. ready, if not nil, receives the bound address.
+func (a *App) Serve(ctx context.Context, ready chan<- string) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if a.Config.TLS() {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		a.Jobs.Run(jobsCtx)
+		close(jobsDone)
+	}()
+	go a.schedule(jobsCtx)
+	errc := make(chan error, 1)
+	go func() {
+		if a.Config.TLS() {
+			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	a.Log.Info("listening", "addr", ln.Addr().String(), "platform_host", a.Config.PlatformHost, "database", a.DB.Dialect().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		stopJobs()
+		<-jobsDone
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopJobs()
+	select {
+	case <-jobsDone:
+	case <-sctx.Done():
+		a.Log.Warn("jobs still running at shutdown; their leases will expire and another node will retry them")
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func dbStats(s sql.DBStats) web.DBStats {
+	return web.DBStats{Open: s.OpenConnections, InUse: s.InUse, Idle: s.Idle, WaitCount: s.WaitCount, WaitDuration: s.WaitDuration}
+}

@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"piazza/internal/jobs"
+)
+
+const pruneJob = "maintenance.prune"
+
+// schedule enqueues the hourly clean-up. Every node does it, but the unique key per
+// hour makes only one job exist, so only one node does the work.
+func (a *App) schedule(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		hour := time.Now().UTC().Format("2006-01-02T15")
+		if err := a.Jobs.Enqueue(ctx, 0, pruneJob, struct{}{}, jobs.Unique("prune:"+hour), jobs.MaxAttempts(3)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("schedule clean-up", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// prune deletes what is no longer needed: expired sessions, sign-in attempts older
+// than 30 days (they only serve throttling) and finished jobs older than 14 days. The
+// audit log is never pruned.
+func (a *App) prune(ctx context.Context, _ jobs.Job) error {
+	now := time.Now().UTC()
+	s, err := a.DB.PruneSessions(ctx, now)
+	if err != nil {
+		return err
+	}
+	at, err := a.DB.PruneAuthAttempts(ctx, now.AddDate(0, 0, -30))
+	if err != nil {
+		return err
+	}
+	j, err := a.DB.PruneJobs(ctx, now.AddDate(0, 0, -14))
+	if err != nil {
+		return err
+	}
+	a.Log.Info("clean-up", "sessions", s, "auth_attempts", at, "jobs", j)
+	return nil
+}

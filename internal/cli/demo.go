@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"piazza/internal/demo"
+)
+
+func demoCmd(ctx context.Context, env Env, args []string) error {
+	cfg, _, err := loadConfig(env, "demo", args, false, nil)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	d := demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs}
+	isDemo, err := demo.IsDemoStore(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if isDemo {
+		fmt.Fprintln(env.Stdout, "the demo data is already loaded")
+		return nil
+	}
+	empty, err := demo.Empty(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return demo.ErrNotDemoStore
+	}
+	if err := demo.Load(ctx, d, demo.Issuer(cfg.PlatformHost, "8080")); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "demo data loaded: run piazza serve --demo")
+	return nil
+}

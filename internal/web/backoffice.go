@@ -1,0 +1,4 @@
+package web
+
+// backofficeRoutes: a tenant's back office.
+func (s *Server) backofficeRoutes() []route { return nil }

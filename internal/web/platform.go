@@ -1,0 +1,4 @@
+package web
+
+// platformRoutes: the consortium operator's console.
+func (s *Server) platformRoutes() []route { return nil }

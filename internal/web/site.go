@@ -1,0 +1,188 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"piazza/internal/accounts"
+	"piazza/internal/tenants"
+)
+
+// ServiceCategory is one of the 15 service categories of the Modello Comuni.
+type ServiceCategory struct {
+	Slug  string
+	Label string // Italian label, exactly as the model's vocabulary
+}
+
+// ServiceCategories is the model's controlled vocabulary of service categories
+// (checker: src/storage/municipality/menuItems.ts), in the model's order.
+var ServiceCategories = []ServiceCategory{
+	{"anagrafe-e-stato-civile", "Anagrafe e stato civile"},
+	{"cultura-e-tempo-libero", "Cultura e tempo libero"},
+	{"vita-lavorativa", "Vita lavorativa"},
+	{"imprese-e-commercio", "Imprese e commercio"},
+	{"appalti-pubblici", "Appalti pubblici"},
+	{"catasto-e-urbanistica", "Catasto e urbanistica"},
+	{"turismo", "Turismo"},
+	{"mobilita-e-trasporti", "Mobilità e trasporti"},
+	{"educazione-e-formazione", "Educazione e formazione"},
+	{"giustizia-e-sicurezza-pubblica", "Giustizia e sicurezza pubblica"},
+	{"tributi-finanze-e-contravvenzioni", "Tributi, finanze e contravvenzioni"},
+	{"ambiente", "Ambiente"},
+	{"salute-benessere-e-assistenza", "Salute, benessere e assistenza"},
+	{"autorizzazioni", "Autorizzazioni"},
+	{"agricoltura-e-pesca", "Agricoltura e pesca"},
+}
+
+func (s *Server) siteRoutes() []route {
+	m := tenants.ModuleSite
+	return []route{
+		{pattern: "GET /{$}", handler: s.home},
+		{pattern: "GET /amministrazione", handler: s.sectionPage("site/amministrazione.html", "site.first.management"), module: m},
+		{pattern: "GET /amministrazione/uffici", handler: s.offices, module: m},
+		{pattern: "GET /amministrazione/uffici/{slug}", handler: s.office, module: m},
+		{pattern: "GET /novita", handler: s.sectionPage("site/novita.html", "site.first.news"), module: m},
+		{pattern: "GET /novita/{kind}", handler: s.newsList, module: m},
+		{pattern: "GET /servizi", handler: s.servicesPage},
+		{pattern: "GET /servizi/{category}", handler: s.serviceCategory},
+		{pattern: "GET /vivere-il-comune", handler: s.sectionPage("site/vivere.html", "site.first.live"), module: m},
+		{pattern: "GET /vivere-il-comune/{kind}", handler: s.liveList, module: m},
+		{pattern: "GET /domande-frequenti", handler: s.staticPage("site/faq.html", "site.faq.title")},
+		{pattern: "GET /privacy", handler: s.staticPage("site/privacy.html", "site.privacy.title")},
+		{pattern: "GET /note-legali", handler: s.staticPage("site/note-legali.html", "site.legal.title")},
+		{pattern: "GET /tema.css", handler: s.themeCSS},
+		{pattern: "GET /stemma", handler: s.coatOfArms},
+	}
+}
+
+type homeData struct {
+	Offices    []accounts.Office
+	Categories []ServiceCategory
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	ri := info(r)
+	offices, err := s.Accounts.Offices(r.Context(), ri.Tenant.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, page{Template: "site/home.html", Title: "site.home.title", Data: homeData{Offices: offices, Categories: ServiceCategories}})
+}
+
+func (s *Server) sectionPage(tmpl, title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, page{Template: tmpl, Title: title, Crumbs: []Crumb{{Label: title}}})
+	}
+}
+
+func (s *Server) staticPage(tmpl, title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, page{Template: tmpl, Title: title, Crumbs: []Crumb{{Label: title}}})
+	}
+}
+
+func (s *Server) offices(w http.ResponseWriter, r *http.Request) {
+	offices, err := s.Accounts.Offices(r.Context(), info(r).Tenant.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, page{Template: "site/uffici.html", Title: "site.second.uffici",
+		Crumbs: []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second.uffici"}}, Data: offices})
+}
+
+func (s *Server) office(w http.ResponseWriter, r *http.Request) {
+	o, err := s.Accounts.OfficeBySlug(r.Context(), info(r).Tenant.ID, r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, page{Template: "site/ufficio.html", Title: o.Name,
+		Crumbs: []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second.uffici", URL: "/amministrazione/uffici"}, {Label: o.Name}}, Data: o})
+}
+
+// emptyList is a second-level page whose content arrives with a later module.
+type emptyList struct {
+	Kind string
+}
+
+func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	if kind != "notizie" && kind != "comunicati" && kind != "avvisi" {
+		s.notFound(w, r)
+		return
+	}
+	title := "site.second." + kind
+	s.render(w, r, page{Template: "site/lista.html", Title: title,
+		Crumbs: []Crumb{{Label: "site.first.news", URL: "/novita"}, {Label: title}}, Data: emptyList{Kind: kind}})
+}
+
+func (s *Server) liveList(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	if kind != "luoghi" && kind != "eventi" {
+		s.notFound(w, r)
+		return
+	}
+	title := "site.second." + kind
+	s.render(w, r, page{Template: "site/lista.html", Title: title,
+		Crumbs: []Crumb{{Label: "site.first.live", URL: "/vivere-il-comune"}, {Label: title}}, Data: emptyList{Kind: kind}})
+}
+
+func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, page{Template: "site/servizi.html", Title: "site.first.services",
+		Crumbs: []Crumb{{Label: "site.first.services"}}, Data: ServiceCategories})
+}
+
+func (s *Server) serviceCategory(w http.ResponseWriter, r *http.Request) {
+	for _, c := range ServiceCategories {
+		if c.Slug == r.PathValue("category") {
+			s.render(w, r, page{Template: "site/servizi-categoria.html", Title: c.Label,
+				Crumbs: []Crumb{{Label: "site.first.services", URL: "/servizi"}, {Label: c.Label}}, Data: c})
+			return
+		}
+	}
+	s.notFound(w, r)
+}
+
+// themeCSS serves the tenant's colours. The URL carries the tenant version, so it is
+// cached until the tenant changes.
+func (s *Server) themeCSS(w http.ResponseWriter, r *http.Request) {
+	t := info(r).Tenant
+	c := t.PrimaryColor
+	if !strings.HasPrefix(c, "#") || len(c) != 7 {
+		c = "#0066CC"
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	fmt.Fprintf(w, `:root{--piazza-primary:%[1]s}
+.it-header-center-wrapper,.it-header-navbar-wrapper,.it-footer-main{background-color:%[1]s}
+.it-header-slim-wrapper{background-color:#1a1a1a}
+.btn-primary{--bs-btn-bg:%[1]s;--bs-btn-border-color:%[1]s;background-color:%[1]s;border-color:%[1]s}
+@media (min-width:992px){.it-header-navbar-wrapper{background-color:%[1]s}}
+`, c)
+}
+
+// coatOfArms serves the tenant's coat of arms from blob storage.
+func (s *Server) coatOfArms(w http.ResponseWriter, r *http.Request) {
+	t := info(r).Tenant
+	if t.CoatOfArms.Key == "" {
+		s.notFound(w, r)
+		return
+	}
+	data, err := s.Blobs.Get(r.Context(), t.CoatOfArms.Key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", t.CoatOfArms.ContentType)
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("ETag", `"`+t.CoatOfArms.SHA256+`"`)
+	if r.URL.Query().Get("v") == t.CoatOfArms.SHA256 {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+	}
+	w.Write(data)
+}
