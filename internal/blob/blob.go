@@ -31,7 +31,9 @@ type Store interface {
 var keyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$`)
 
 // ValidKey reports whether key is safe as a path: lower-case segments, no "..".
-func ValidKey(key string) bool { return len(key) <= 200 && keyRE.MatchString(key) && path.Clean(key) == key }
+func ValidKey(key string) bool {
+	return len(key) <= 200 && keyRE.MatchString(key) && path.Clean(key) == key
+}
 
 // SHA256 returns the hex digest of data.
 func SHA256(data []byte) string {

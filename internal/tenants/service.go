@@ -164,7 +164,9 @@ func (s *Service) OIDC(ctx context.Context, tenantID int64) (OIDC, error) {
 	return o, nil
 }
 
-func oidcPurpose(tenantID int64) string { return "oidc-client-secret/" + strconv.FormatInt(tenantID, 10) }
+func oidcPurpose(tenantID int64) string {
+	return "oidc-client-secret/" + strconv.FormatInt(tenantID, 10)
+}
 
 // SetOIDC validates and saves a tenant's sign-in settings. An empty ClientSecret
 // keeps the stored one (forms never show secrets back).

@@ -122,8 +122,8 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 func (h *harness) mustTenant(ctx context.Context, slug, name string, hosts []tenants.Host) tenants.Tenant {
 	h.t.Helper()
 	t := tenants.Tenant{Slug: slug, Name: name, Kind: tenants.KindComune, PrimaryColor: "#0066CC", Hosts: hosts,
-		Modules: []tenants.Module{tenants.ModuleSite, tenants.ModuleServices},
-		Contacts: tenants.Contacts{Email: "urp@" + slug + ".example.it", PEC: "pec@" + slug + ".example.it", Address: "Piazza Roma 1"},
+		Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices},
+		Contacts:         tenants.Contacts{Email: "urp@" + slug + ".example.it", PEC: "pec@" + slug + ".example.it", Address: "Piazza Roma 1"},
 		AccessibilityURL: "https://form.agid.gov.it/view/x"}
 	if err := h.tenants.Create(ctx, &t); err != nil {
 		h.t.Fatal(err)
@@ -242,4 +242,6 @@ func (h *harness) staff(host, key string) *client {
 var tagRE = regexp.MustCompile(`<[^>]+>`)
 
 // text strips tags, for assertions on visible text.
-func text(html string) string { return strings.Join(strings.Fields(tagRE.ReplaceAllString(html, " ")), " ") }
+func text(html string) string {
+	return strings.Join(strings.Fields(tagRE.ReplaceAllString(html, " ")), " ")
+}
