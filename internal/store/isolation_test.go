@@ -21,13 +21,13 @@ import (
 
 // world is two tenants with one of everything each.
 type world struct {
-	db            *store.DB
-	a, b          int64 // tenant ids
+	db             *store.DB
+	a, b           int64 // tenant ids
 	staffA, staffB accounts.Account
-	officeA       accounts.Office
-	officeB       accounts.Office
-	citizenA      accounts.Citizen
-	citizenB      accounts.Citizen
+	officeA        accounts.Office
+	officeB        accounts.Office
+	citizenA       accounts.Citizen
+	citizenB       accounts.Citizen
 }
 
 func newWorld(t *testing.T) *world {
@@ -187,8 +187,8 @@ var isolationChecks = map[string]func(t *testing.T, w *world){
 			t.Fatalf("A has no OIDC settings: %v", err)
 		}
 	},
-	"SetOIDC":                func(t *testing.T, w *world) {}, // tenant_id is the primary key: it writes only its own row
-	"CreatePasswordReset":    func(t *testing.T, w *world) {}, // records where a reset was asked; not tenant-owned data
+	"SetOIDC":             func(t *testing.T, w *world) {}, // tenant_id is the primary key: it writes only its own row
+	"CreatePasswordReset": func(t *testing.T, w *world) {}, // records where a reset was asked; not tenant-owned data
 }
 
 func TestEveryTenantMethodIsChecked(t *testing.T) {
