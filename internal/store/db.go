@@ -277,3 +277,10 @@ func placeholders(n int) string {
 	}
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// ExecRaw runs a statement outside the domain methods (benchmarks and operations
+// scripts only; never from request handlers).
+func ExecRaw(ctx context.Context, db *DB, q string, args ...any) error {
+	_, err := db.exec(ctx, q, args...)
+	return err
+}
