@@ -133,7 +133,7 @@ func (s *Server) localizer(lang string) *i18n.Localizer {
 
 // Handler returns the root handler with every middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.observe(s.secure(s.dispatch())))
+	return s.recoverer(s.observe(s.compress(s.secure(s.dispatch()))))
 }
 
 // Metrics exposes the registry (for tests).

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -259,5 +261,26 @@ func TestHealthAndReadiness(t *testing.T) {
 	r := c.get("/metrics")
 	if r.StatusCode != 200 || !strings.Contains(r.Body, `piazza_http_requests_total{method="GET",route="GET /{$}",status="200"}`) || !strings.Contains(r.Body, "piazza_jobs{state=\"available\"}") {
 		t.Fatalf("metrics: %d\n%s", r.StatusCode, r.Body[:min(len(r.Body), 2000)])
+	}
+}
+
+func TestPagesAreCompressed(t *testing.T) {
+	h := newHarness(t)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Accept-Encoding", "gzip, br")
+	r := h.client("borgo.example.it").do(req)
+	if r.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(r.Header.Values("Vary")[0]+strings.Join(r.Header.Values("Vary"), ","), "Accept-Encoding") {
+		t.Fatalf("home page not gzipped: %v", r.Header)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !strings.Contains(string(plain), "Comune di Borgo") || len(r.Body)*3 > len(plain) {
+		t.Fatalf("compressed %d → %d bytes", len(plain), len(r.Body))
+	}
+	if r := h.client("borgo.example.it").get("/"); r.Header.Get("Content-Encoding") != "" {
+		t.Fatal("no gzip without Accept-Encoding")
 	}
 }
