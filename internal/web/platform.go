@@ -37,8 +37,9 @@ func (s *Server) platformRoutes() []route {
 
 // tenantRow is one line of the tenants list.
 type tenantRow struct {
-	Tenant tenants.Tenant
-	Staff  int
+	Tenant  tenants.Tenant
+	Modules []tenants.Module // enabled, in display order
+	Staff   int
 }
 
 type tenantsPage struct {
@@ -70,7 +71,13 @@ func (s *Server) platformTenants(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		p.Rows = append(p.Rows, tenantRow{Tenant: t, Staff: len(staff)})
+		row := tenantRow{Tenant: t, Staff: len(staff)}
+		for _, m := range tenants.AllModules {
+			if t.Has(m) {
+				row.Modules = append(row.Modules, m)
+			}
+		}
+		p.Rows = append(p.Rows, row)
 	}
 	s.render(w, r, page{Template: "platform/comuni.html", Title: "platform.tenants.title", Data: p})
 }

@@ -214,7 +214,7 @@ func TestPlatformTenantsList(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{"", []string{"Comune di Borgo", "Comune di Marina", "borgo.example.it", "servizi.borgo.example.it", "Sito istituzionale", "Servizi online", "Sospeso", "2 enti mostrati su 2"}, nil},
+		{"", []string{"Comune di Borgo", "Comune di Marina", "borgo.example.it", "servizi.borgo.example.it", "Sito istituzionale, Servizi online", "Sospeso", "2 enti mostrati su 2"}, nil},
 		{"?q=MARINA", []string{"Comune di Marina", "marina.example.it"}, []string{"Comune di Borgo"}},
 		{"?q=servizi.borgo", []string{"Comune di Borgo"}, []string{"Comune di Marina"}},
 		{"?stato=suspended", []string{"Comune di Marina"}, []string{"Comune di Borgo"}},
