@@ -22,7 +22,7 @@ func (s *Server) platformRoutes() []route {
 		{pattern: "GET /comuni/{id}", handler: s.platformEditTenant, access: operator},
 		{pattern: "POST /comuni/{id}", handler: s.platformUpdateTenant, access: operator},
 		{pattern: "GET /comuni/{id}/stemma", handler: s.platformCoatOfArms, access: operator},
-		{pattern: "POST /comuni/{id}/stemma", handler: s.platformUploadCoat, access: operator, maxBody: coatMaxBody},
+		{pattern: "POST /comuni/{id}/stemma", handler: s.platformUploadCoat, access: operator, maxBody: platformCoatMaxBody},
 		{pattern: "POST /comuni/{id}/stemma/elimina", handler: s.platformDeleteCoat, access: operator},
 		{pattern: "GET /comuni/{id}/sospendi", handler: s.platformSuspendForm, access: operator},
 		{pattern: "POST /comuni/{id}/sospendi", handler: s.platformSuspend, access: operator},
@@ -35,17 +35,17 @@ func (s *Server) platformRoutes() []route {
 	}
 }
 
-// tenantRow is one line of the tenants list.
-type tenantRow struct {
+// platformTenantRow is one line of the tenants list.
+type platformTenantRow struct {
 	Tenant  tenants.Tenant
 	Modules []tenants.Module // enabled, in display order
 	Staff   int
 }
 
-type tenantsPage struct {
+type platformTenantsPage struct {
 	Q      string
 	Status string
-	Rows   []tenantRow
+	Rows   []platformTenantRow
 	Total  int // tenants before filtering
 }
 
@@ -57,12 +57,12 @@ func (s *Server) platformTenants(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := tenantsPage{Q: strings.TrimSpace(r.URL.Query().Get("q")), Status: r.URL.Query().Get("stato"), Total: len(all)}
+	p := platformTenantsPage{Q: strings.TrimSpace(r.URL.Query().Get("q")), Status: r.URL.Query().Get("stato"), Total: len(all)}
 	if p.Status != string(tenants.StatusActive) && p.Status != string(tenants.StatusSuspended) {
 		p.Status = ""
 	}
 	for _, t := range all {
-		if p.Status != "" && string(t.Status) != p.Status || !tenantMatches(&t, p.Q) {
+		if p.Status != "" && string(t.Status) != p.Status || !platformTenantMatches(&t, p.Q) {
 			continue
 		}
 		// One small query per tenant: a consortium has hundreds of comuni, not more.
@@ -71,7 +71,7 @@ func (s *Server) platformTenants(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		row := tenantRow{Tenant: t, Staff: len(staff)}
+		row := platformTenantRow{Tenant: t, Staff: len(staff)}
 		for _, m := range tenants.AllModules {
 			if t.Has(m) {
 				row.Modules = append(row.Modules, m)
@@ -82,9 +82,9 @@ func (s *Server) platformTenants(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, page{Template: "platform/comuni.html", Title: "platform.tenants.title", Data: p})
 }
 
-// tenantMatches reports whether the search text appears in the tenant's name, slug,
+// platformTenantMatches reports whether the search text appears in the tenant's name, slug,
 // codes, province, region or hosts (case-insensitive).
-func tenantMatches(t *tenants.Tenant, q string) bool {
+func platformTenantMatches(t *tenants.Tenant, q string) bool {
 	if q == "" {
 		return true
 	}
@@ -112,13 +112,13 @@ func (s *Server) platformTenant(w http.ResponseWriter, r *http.Request) (tenants
 	return t, true
 }
 
-// tenantURL is the console page of a tenant.
-func tenantURL(id int64) string { return "/comuni/" + strconv.FormatInt(id, 10) }
+// platformTenantURL is the console page of a tenant.
+func platformTenantURL(id int64) string { return "/comuni/" + strconv.FormatInt(id, 10) }
 
-// tenantLinkBase is where invitation links for a tenant's staff point: the
+// platformInviteBase is where invitation links for a tenant's staff point: the
 // tenant's own site host (never the console), with the scheme of this request and
 // the port of its Host header, if any, so that links work in local set-ups too.
-func tenantLinkBase(r *http.Request, t *tenants.Tenant) string {
+func platformInviteBase(r *http.Request, t *tenants.Tenant) string {
 	scheme := "http"
 	if info(r).Secure {
 		scheme = "https"
@@ -130,22 +130,22 @@ func tenantLinkBase(r *http.Request, t *tenants.Tenant) string {
 	return scheme + "://" + host + "/backoffice/reimposta-password?token="
 }
 
-// atomicDB is what the store offers for transactions that span several services.
-type atomicDB interface {
+// platformTxDB is what the store offers for transactions that span several services.
+type platformTxDB interface {
 	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// errNoTransactions is returned when the configured database cannot group service
+// errPlatformNoTx is returned when the configured database cannot group service
 // calls in one transaction: the console then refuses multi-step changes rather
 // than risk a half-saved record.
-var errNoTransactions = errors.New("web: the database does not offer transactions")
+var errPlatformNoTx = errors.New("web: the database does not offer transactions")
 
 // atomic runs fn in one database transaction, which the services join (their own
 // Atomic calls nest), so that several service calls commit or roll back together.
-func (s *Server) atomic(ctx context.Context, fn func(ctx context.Context) error) error {
-	db, ok := s.DB.(atomicDB)
+func (s *Server) platformAtomic(ctx context.Context, fn func(ctx context.Context) error) error {
+	db, ok := s.DB.(platformTxDB)
 	if !ok {
-		return errNoTransactions
+		return errPlatformNoTx
 	}
 	return db.Atomic(ctx, fn)
 }

@@ -13,8 +13,8 @@ import (
 	"piazza/internal/tenants"
 )
 
-// suspendPage is the confirmation page of a suspension.
-type suspendPage struct {
+// platformSuspendPage is the confirmation page of a suspension.
+type platformSuspendPage struct {
 	Tenant tenants.Tenant
 	Note   string
 }
@@ -27,7 +27,7 @@ func (s *Server) platformSuspendForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, page{Template: "platform/sospendi.html", Title: "platform.suspend.title",
-		Crumbs: []Crumb{{Label: t.Name, URL: tenantURL(t.ID)}, {Label: "platform.suspend.title"}}, Data: suspendPage{Tenant: t}})
+		Crumbs: []Crumb{{Label: t.Name, URL: platformTenantURL(t.ID)}, {Label: "platform.suspend.title"}}, Data: platformSuspendPage{Tenant: t}})
 }
 
 // platformSuspend suspends a tenant: its hosts answer 503 until it is reactivated.
@@ -39,12 +39,12 @@ func (s *Server) platformSuspend(w http.ResponseWriter, r *http.Request) {
 	note := r.PostFormValue("status_note")
 	if err := s.Tenants.SetStatus(r.Context(), t.ID, tenants.StatusSuspended, note); err != nil {
 		s.render(w, r, page{Template: "platform/sospendi.html", Title: "platform.suspend.title",
-			Crumbs: []Crumb{{Label: t.Name, URL: tenantURL(t.ID)}, {Label: "platform.suspend.title"}},
-			Data:   suspendPage{Tenant: t, Note: note}, Err: err})
+			Crumbs: []Crumb{{Label: t.Name, URL: platformTenantURL(t.ID)}, {Label: "platform.suspend.title"}},
+			Data:   platformSuspendPage{Tenant: t, Note: note}, Err: err})
 		return
 	}
 	s.flash(w, r, "platform.flash.suspended")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }
 
 // platformActivate brings a suspended tenant back.
@@ -58,31 +58,31 @@ func (s *Server) platformActivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(w, r, "platform.flash.activated")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }
 
-// adminsPage lists a tenant's administrators.
-type adminsPage struct {
+// platformAdminsPage lists a tenant's administrators.
+type platformAdminsPage struct {
 	Tenant tenants.Tenant
 	Admins []accounts.Staff
 	Email  string
 	Name   string
 }
 
-func (s *Server) renderAdmins(w http.ResponseWriter, r *http.Request, t tenants.Tenant, email, name string, err error) {
+func (s *Server) renderPlatformAdmins(w http.ResponseWriter, r *http.Request, t tenants.Tenant, email, name string, err error) {
 	staff, lerr := s.Accounts.StaffList(r.Context(), t.ID)
 	if lerr != nil {
 		s.fail(w, r, lerr)
 		return
 	}
-	p := adminsPage{Tenant: t, Email: email, Name: name}
+	p := platformAdminsPage{Tenant: t, Email: email, Name: name}
 	for _, st := range staff {
 		if slices.Contains(st.Roles, accounts.RoleAdmin) {
 			p.Admins = append(p.Admins, st)
 		}
 	}
 	s.render(w, r, page{Template: "platform/amministratori.html", Title: "platform.admins.title",
-		Crumbs: []Crumb{{Label: t.Name, URL: tenantURL(t.ID)}, {Label: "platform.admins.title"}}, Data: p, Err: err})
+		Crumbs: []Crumb{{Label: t.Name, URL: platformTenantURL(t.ID)}, {Label: "platform.admins.title"}}, Data: p, Err: err})
 }
 
 func (s *Server) platformAdmins(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +90,7 @@ func (s *Server) platformAdmins(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderAdmins(w, r, t, "", "", nil)
+	s.renderPlatformAdmins(w, r, t, "", "", nil)
 }
 
 // platformAddAdmin makes a person administrator of the tenant: a new account (with
@@ -111,10 +111,10 @@ func (s *Server) platformAddAdmin(w http.ResponseWriter, r *http.Request) {
 		v.Add("name", "account.name.invalid")
 	}
 	if err := v.Err(); err != nil {
-		s.renderAdmins(w, r, t, email, name, err)
+		s.renderPlatformAdmins(w, r, t, email, name, err)
 		return
 	}
-	err := s.atomic(r.Context(), func(ctx context.Context) error {
+	err := s.platformAtomic(r.Context(), func(ctx context.Context) error {
 		staff, err := s.Accounts.StaffList(ctx, t.ID)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (s *Server) platformAddAdmin(w http.ResponseWriter, r *http.Request) {
 			err = s.Accounts.GrantRole(ctx, t.ID, staff[i].Account.ID, accounts.RoleAdmin)
 		default:
 			_, err = s.Accounts.AddStaff(ctx, t.ID, accounts.AddStaffInput{Email: email, Name: name,
-				Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: tenantLinkBase(r, &t)})
+				Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: platformInviteBase(r, &t)})
 		}
 		if err != nil {
 			return err
@@ -137,11 +137,11 @@ func (s *Server) platformAddAdmin(w http.ResponseWriter, r *http.Request) {
 			strconv.FormatInt(t.ID, 10), email))
 	})
 	if err != nil {
-		s.renderAdmins(w, r, t, email, name, err)
+		s.renderPlatformAdmins(w, r, t, email, name, err)
 		return
 	}
 	s.flash(w, r, "platform.flash.admin_added")
-	seeOther(w, r, tenantURL(t.ID)+"/amministratori")
+	seeOther(w, r, platformTenantURL(t.ID)+"/amministratori")
 }
 
 // platformRemoveAdmin takes the admin role away. Someone who had no other role
@@ -157,7 +157,7 @@ func (s *Server) platformRemoveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	err = s.atomic(r.Context(), func(ctx context.Context) error {
+	err = s.platformAtomic(r.Context(), func(ctx context.Context) error {
 		st, err := s.Accounts.StaffMember(ctx, t.ID, accountID)
 		if err != nil {
 			return err
@@ -181,9 +181,9 @@ func (s *Server) platformRemoveAdmin(w http.ResponseWriter, r *http.Request) {
 			s.notFound(w, r)
 			return
 		}
-		s.renderAdmins(w, r, t, "", "", err)
+		s.renderPlatformAdmins(w, r, t, "", "", err)
 		return
 	}
 	s.flash(w, r, "platform.flash.admin_removed")
-	seeOther(w, r, tenantURL(t.ID)+"/amministratori")
+	seeOther(w, r, platformTenantURL(t.ID)+"/amministratori")
 }

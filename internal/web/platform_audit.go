@@ -13,20 +13,20 @@ import (
 	"piazza/internal/tenants"
 )
 
-// auditPageSize is how many entries one page of the log shows.
-const auditPageSize = 50
+// platformAuditPageSize is how many entries one page of the log shows.
+const platformAuditPageSize = 50
 
-// auditFilterForm is the filter form of the platform audit log, as typed.
-type auditFilterForm struct {
+// platformAuditFilter is the filter form of the platform audit log, as typed.
+type platformAuditFilter struct {
 	From, To string // dates, YYYY-MM-DD, Europe/Rome, both inclusive
 	Actor    string
 	Action   string
 	Tenant   string // tenant id: entries about that tenant
 }
 
-// parseAuditFilter reads the filter from the query string.
-func parseAuditFilter(q url.Values) (auditFilterForm, audit.Filter, error) {
-	ff := auditFilterForm{From: strings.TrimSpace(q.Get("dal")), To: strings.TrimSpace(q.Get("al")),
+// parsePlatformAuditFilter reads the filter from the query string.
+func parsePlatformAuditFilter(q url.Values) (platformAuditFilter, audit.Filter, error) {
+	ff := platformAuditFilter{From: strings.TrimSpace(q.Get("dal")), To: strings.TrimSpace(q.Get("al")),
 		Actor: check.Clean(q.Get("attore")), Action: strings.TrimSpace(q.Get("azione")), Tenant: strings.TrimSpace(q.Get("ente"))}
 	var f audit.Filter
 	var v apperr.Validation
@@ -65,7 +65,7 @@ func parseAuditFilter(q url.Values) (auditFilterForm, audit.Filter, error) {
 }
 
 // query is the filter as a query string (without the page cursor), for links.
-func (ff auditFilterForm) query() string {
+func (ff platformAuditFilter) query() string {
 	q := url.Values{}
 	for k, v := range map[string]string{"dal": ff.From, "al": ff.To, "attore": ff.Actor, "azione": ff.Action, "ente": ff.Tenant} {
 		if v != "" {
@@ -75,15 +75,15 @@ func (ff auditFilterForm) query() string {
 	return q.Encode()
 }
 
-func withQuery(path, q string) string {
+func platformWithQuery(path, q string) string {
 	if q == "" {
 		return path
 	}
 	return path + "?" + q
 }
 
-type auditPage struct {
-	Filter    auditFilterForm
+type platformAuditPage struct {
+	Filter    platformAuditFilter
 	Entries   []audit.Entry
 	Older     int64 // cursor of the next (older) page; 0 when there is none
 	Paged     bool  // this is not the first page
@@ -98,14 +98,14 @@ type auditPage struct {
 // filters and paging by id.
 func (s *Server) platformAudit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ff, f, ferr := parseAuditFilter(r.URL.Query())
+	ff, f, ferr := parsePlatformAuditFilter(r.URL.Query())
 	all, err := s.Tenants.List(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := auditPage{Filter: ff, Tenants: all, Names: map[string]string{},
-		CSVURL: withQuery("/registro-attivita.csv", ff.query()), NewestURL: withQuery("/registro-attivita", ff.query())}
+	p := platformAuditPage{Filter: ff, Tenants: all, Names: map[string]string{},
+		CSVURL: platformWithQuery("/registro-attivita.csv", ff.query()), NewestURL: platformWithQuery("/registro-attivita", ff.query())}
 	for _, t := range all {
 		p.Names[strconv.FormatInt(t.ID, 10)] = t.Name
 	}
@@ -113,14 +113,14 @@ func (s *Server) platformAudit(w http.ResponseWriter, r *http.Request) {
 		if before, err := strconv.ParseInt(r.URL.Query().Get("prima"), 10, 64); err == nil && before > 0 {
 			f.BeforeID, p.Paged = before, true
 		}
-		f.Limit = auditPageSize + 1
+		f.Limit = platformAuditPageSize + 1
 		entries, err := s.Audit.AuditEntries(ctx, audit.PlatformTenant, f)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if len(entries) > auditPageSize {
-			entries = entries[:auditPageSize]
+		if len(entries) > platformAuditPageSize {
+			entries = entries[:platformAuditPageSize]
 			p.Older = entries[len(entries)-1].ID
 			q := ff.query()
 			if q != "" {
@@ -138,7 +138,7 @@ func (s *Server) platformAudit(w http.ResponseWriter, r *http.Request) {
 // recorded in the log: it holds the addresses of the people who did things.
 func (s *Server) platformAuditCSV(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	ff, f, err := parseAuditFilter(r.URL.Query())
+	ff, f, err := parsePlatformAuditFilter(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return

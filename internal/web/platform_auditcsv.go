@@ -32,7 +32,7 @@ func writePlatformAuditCSV(w io.Writer, header []string, entries []audit.Entry) 
 		row := []string{strconv.FormatInt(e.ID, 10), e.At.In(rome).Format("2006-01-02 15:04:05"), string(e.Actor.Kind),
 			e.Actor.Label, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.Actor.IP, e.Actor.RequestID}
 		for i := range row {
-			row[i] = csvCell(row[i])
+			row[i] = platformCSVCell(row[i])
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -45,9 +45,9 @@ func writePlatformAuditCSV(w io.Writer, header []string, entries []audit.Entry) 
 	return bw.Flush()
 }
 
-// csvCell neutralises text that a spreadsheet would run as a formula (a cell that
+// platformCSVCell neutralises text that a spreadsheet would run as a formula (a cell that
 // starts with =, +, -, @, tab or carriage return) by prefixing an apostrophe.
-func csvCell(s string) string {
+func platformCSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -15,47 +15,47 @@ import (
 )
 
 const (
-	// coatMaxBody is the body limit of the upload form: the image and a few fields.
-	coatMaxBody = 2 << 20
-	// coatMaxSide is the largest width or height accepted. A coat of arms is shown
+	// platformCoatMaxBody is the body limit of the upload form: the image and a few fields.
+	platformCoatMaxBody = 2 << 20
+	// platformCoatMaxSide is the largest width or height accepted. A coat of arms is shown
 	// at 82 px; the limit stops decompression bombs (a small file that declares a
 	// huge image) before any pixel is decoded.
-	coatMaxSide = 2000
+	platformCoatMaxSide = 2000
 )
 
 var (
-	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
-	jpegMagic = []byte{0xFF, 0xD8, 0xFF}
+	platformPNGMagic  = []byte("\x89PNG\r\n\x1a\n")
+	platformJPEGMagic = []byte{0xFF, 0xD8, 0xFF}
 )
 
-// coatErr is a problem with the uploaded coat of arms, shown next to the file field.
-func coatErr(code string) error {
+// platformCoatErr is a problem with the uploaded coat of arms, shown next to the file field.
+func platformCoatErr(code string) error {
 	return &apperr.Error{Kind: apperr.Invalid, Code: "error.invalid", Fields: []apperr.FieldError{{Field: "stemma", Code: code,
-		Args: map[string]any{"Max": coatMaxSide}}}}
+		Args: map[string]any{"Max": platformCoatMaxSide}}}}
 }
 
-// processCoatOfArms checks an uploaded coat of arms and returns it re-encoded as
+// platformProcessCoat checks an uploaded coat of arms and returns it re-encoded as
 // PNG. Only PNG and JPEG are accepted, recognised from their content (never from
 // the file name or the declared type). The header is read first and images larger
-// than coatMaxSide on either side are refused before decoding. Re-encoding keeps
+// than platformCoatMaxSide on either side are refused before decoding. Re-encoding keeps
 // only the pixels: EXIF (with any GPS position), text chunks and other metadata
 // are dropped, and whatever else the file carried does not reach the public site.
-func processCoatOfArms(data []byte) ([]byte, error) {
+func platformProcessCoat(data []byte) ([]byte, error) {
 	var want string
 	switch {
-	case bytes.HasPrefix(data, pngMagic):
+	case bytes.HasPrefix(data, platformPNGMagic):
 		want = "png"
-	case bytes.HasPrefix(data, jpegMagic):
+	case bytes.HasPrefix(data, platformJPEGMagic):
 		want = "jpeg"
 	default:
-		return nil, coatErr("platform.coat.type")
+		return nil, platformCoatErr("platform.coat.type")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || format != want {
-		return nil, coatErr("platform.coat.corrupt")
+		return nil, platformCoatErr("platform.coat.corrupt")
 	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > coatMaxSide || cfg.Height > coatMaxSide {
-		return nil, coatErr("platform.coat.dimensions")
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > platformCoatMaxSide || cfg.Height > platformCoatMaxSide {
+		return nil, platformCoatErr("platform.coat.dimensions")
 	}
 	var img image.Image
 	if want == "png" {
@@ -64,7 +64,7 @@ func processCoatOfArms(data []byte) ([]byte, error) {
 		img, err = jpeg.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, coatErr("platform.coat.corrupt")
+		return nil, platformCoatErr("platform.coat.corrupt")
 	}
 	var out bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
@@ -81,13 +81,13 @@ func (s *Server) platformUploadCoat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	again := func(err error) { s.renderTenantEdit(w, r, formFromTenant(t), t, err) }
-	data, err := uploadedFile(r, "stemma", coatMaxBody)
+	again := func(err error) { s.renderPlatformTenantEdit(w, r, platformFormFromTenant(t), t, err) }
+	data, err := platformUploadedFile(r, "stemma", platformCoatMaxBody)
 	if err != nil {
 		again(err)
 		return
 	}
-	img, err := processCoatOfArms(data)
+	img, err := platformProcessCoat(data)
 	if err != nil {
 		if apperr.As(err) == nil {
 			s.fail(w, r, err)
@@ -108,16 +108,16 @@ func (s *Server) platformUploadCoat(w http.ResponseWriter, r *http.Request) {
 	next.CoatOfArms = tenants.CoatOfArms{Key: key, ContentType: "image/png", SHA256: sum}
 	if err := s.Tenants.Update(ctx, &next); err != nil {
 		if key != old.Key {
-			s.deleteBlob(r, key)
+			s.platformDeleteBlob(r, key)
 		}
 		again(err)
 		return
 	}
 	if old.Key != "" && old.Key != key {
-		s.deleteBlob(r, old.Key)
+		s.platformDeleteBlob(r, old.Key)
 	}
 	s.flash(w, r, "platform.flash.coat_saved")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }
 
 // platformDeleteCoat removes the coat of arms.
@@ -133,15 +133,15 @@ func (s *Server) platformDeleteCoat(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.deleteBlob(r, old.Key)
+		s.platformDeleteBlob(r, old.Key)
 	}
 	s.flash(w, r, "platform.flash.coat_deleted")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }
 
-// deleteBlob removes a file no tenant points at any more; a failure only leaves an
+// platformDeleteBlob removes a file no tenant points at any more; a failure only leaves an
 // orphan file behind, so it is logged and the action goes on.
-func (s *Server) deleteBlob(r *http.Request, key string) {
+func (s *Server) platformDeleteBlob(r *http.Request, key string) {
 	if err := s.Blobs.Delete(r.Context(), key); err != nil {
 		s.log.WarnContext(r.Context(), "delete blob", "key", key, "err", err, "request_id", info(r).ID)
 	}
@@ -168,10 +168,10 @@ func (s *Server) platformCoatOfArms(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
-// uploadedFile reads the one file posted in field, up to limit bytes.
-func uploadedFile(r *http.Request, field string, limit int64) ([]byte, error) {
+// platformUploadedFile reads the one file posted in field, up to limit bytes.
+func platformUploadedFile(r *http.Request, field string, limit int64) ([]byte, error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) != 1 {
-		return nil, coatErr("platform.coat.missing")
+		return nil, platformCoatErr("platform.coat.missing")
 	}
 	fh := r.MultipartForm.File[field][0]
 	f, err := fh.Open()
@@ -187,7 +187,7 @@ func uploadedFile(r *http.Request, field string, limit int64) ([]byte, error) {
 		return nil, &http.MaxBytesError{Limit: limit}
 	}
 	if len(data) == 0 {
-		return nil, coatErr("platform.coat.missing")
+		return nil, platformCoatErr("platform.coat.missing")
 	}
 	return data, nil
 }

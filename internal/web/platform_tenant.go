@@ -14,23 +14,23 @@ import (
 	"piazza/internal/tenants"
 )
 
-// socialRows is how many social-link rows the tenant form shows (more than the
-// tenant has, so one can be added without JavaScript); maxSocialRows caps what a
+// platformSocialRows is how many social-link rows the tenant form shows (more than the
+// tenant has, so one can be added without JavaScript); platformMaxSocialRows caps what a
 // posted form may carry.
 const (
-	socialRows    = 4
-	maxSocialRows = 20
+	platformSocialRows    = 4
+	platformMaxSocialRows = 20
 )
 
-// socialRow is one network + URL row of the tenant form.
-type socialRow struct {
+// platformSocialRow is one network + URL row of the tenant form.
+type platformSocialRow struct {
 	Network string
 	URL     string
 }
 
-// tenantForm is the tenant form as typed: strings, so that a rejected form shows
+// platformTenantForm is the tenant form as typed: strings, so that a rejected form shows
 // back exactly what was entered.
-type tenantForm struct {
+type platformTenantForm struct {
 	Slug, Name, Kind                string
 	IPACode, ISTATCode, FiscalCode  string
 	Province, Region                string
@@ -38,38 +38,38 @@ type tenantForm struct {
 	Modules                         []string
 	Address, PEC, Email, Phone      string
 	OpeningHours                    string
-	Social                          []socialRow
+	Social                          []platformSocialRow
 	PrimaryColor, AccessibilityURL  string
 	RequireTOTP                     bool
 	AdminEmail, AdminName           string // create only: the first administrator
 	Version                         int64
 }
 
-// tenantFormFields lists the form's field names in page order, for the error
+// platformTenantFormFields lists the form's field names in page order, for the error
 // summary.
-var tenantFormFields = []string{"slug", "name", "kind", "ipa_code", "istat_code", "fiscal_code", "province", "region",
+var platformTenantFormFields = []string{"slug", "name", "kind", "ipa_code", "istat_code", "fiscal_code", "province", "region",
 	"site_host", "services_host", "aliases", "modules", "address", "pec", "email", "phone", "opening_hours",
 	"social", "primary_color", "accessibility_url", "require_totp", "admin_email", "admin_name"}
 
-// tenantFormPage is the data of the create and edit page.
-type tenantFormPage struct {
+// platformTenantFormPage is the data of the create and edit page.
+type platformTenantFormPage struct {
 	New      bool
-	Form     tenantForm
+	Form     platformTenantForm
 	Tenant   tenants.Tenant // edit: the stored tenant (coat of arms, status)
 	Kinds    []tenants.Kind
 	Modules  []tenants.Module
 	Networks []string
 }
 
-func (s *Server) tenantFormPage(isNew bool, f tenantForm, t tenants.Tenant) tenantFormPage {
-	for len(f.Social) < max(socialRows, countSocial(f.Social)+1) {
-		f.Social = append(f.Social, socialRow{})
+func (s *Server) platformTenantFormPage(isNew bool, f platformTenantForm, t tenants.Tenant) platformTenantFormPage {
+	for len(f.Social) < max(platformSocialRows, platformCountSocial(f.Social)+1) {
+		f.Social = append(f.Social, platformSocialRow{})
 	}
-	return tenantFormPage{New: isNew, Form: f, Tenant: t, Kinds: []tenants.Kind{tenants.KindComune, tenants.KindUnione},
+	return platformTenantFormPage{New: isNew, Form: f, Tenant: t, Kinds: []tenants.Kind{tenants.KindComune, tenants.KindUnione},
 		Modules: tenants.AllModules, Networks: tenants.SocialNetworks}
 }
 
-func countSocial(rows []socialRow) int {
+func platformCountSocial(rows []platformSocialRow) int {
 	n := 0
 	for _, r := range rows {
 		if r.Network != "" || r.URL != "" {
@@ -79,9 +79,9 @@ func countSocial(rows []socialRow) int {
 	return n
 }
 
-// formFromTenant fills the form with a stored tenant.
-func formFromTenant(t tenants.Tenant) tenantForm {
-	f := tenantForm{Slug: t.Slug, Name: t.Name, Kind: string(t.Kind), IPACode: t.IPACode, ISTATCode: t.ISTATCode,
+// platformFormFromTenant fills the form with a stored tenant.
+func platformFormFromTenant(t tenants.Tenant) platformTenantForm {
+	f := platformTenantForm{Slug: t.Slug, Name: t.Name, Kind: string(t.Kind), IPACode: t.IPACode, ISTATCode: t.ISTATCode,
 		FiscalCode: t.FiscalCode, Province: t.Province, Region: t.Region,
 		SiteHost: t.HostOf(tenants.HostSite), ServicesHost: t.HostOf(tenants.HostServices),
 		Address: t.Contacts.Address, PEC: t.Contacts.PEC, Email: t.Contacts.Email, Phone: t.Contacts.Phone,
@@ -98,27 +98,27 @@ func formFromTenant(t tenants.Tenant) tenantForm {
 		f.Modules = append(f.Modules, string(m))
 	}
 	for _, l := range t.Social {
-		f.Social = append(f.Social, socialRow{Network: l.Network, URL: l.URL})
+		f.Social = append(f.Social, platformSocialRow{Network: l.Network, URL: l.URL})
 	}
 	return f
 }
 
-// parseTenantForm reads the posted tenant form.
-func parseTenantForm(r *http.Request) tenantForm {
+// parsePlatformTenantForm reads the posted tenant form.
+func parsePlatformTenantForm(r *http.Request) platformTenantForm {
 	v := func(k string) string { return r.PostFormValue(k) }
-	f := tenantForm{Slug: v("slug"), Name: v("name"), Kind: v("kind"), IPACode: v("ipa_code"), ISTATCode: v("istat_code"),
+	f := platformTenantForm{Slug: v("slug"), Name: v("name"), Kind: v("kind"), IPACode: v("ipa_code"), ISTATCode: v("istat_code"),
 		FiscalCode: v("fiscal_code"), Province: v("province"), Region: v("region"),
 		SiteHost: v("site_host"), ServicesHost: v("services_host"), Aliases: v("aliases"), Modules: r.PostForm["modules"],
 		Address: v("address"), PEC: v("pec"), Email: v("email"), Phone: v("phone"), OpeningHours: v("opening_hours"),
 		PrimaryColor: v("primary_color"), AccessibilityURL: v("accessibility_url"), RequireTOTP: v("require_totp") == "on",
 		AdminEmail: v("admin_email"), AdminName: v("admin_name")}
 	f.Version, _ = strconv.ParseInt(v("version"), 10, 64)
-	for i := range maxSocialRows {
+	for i := range platformMaxSocialRows {
 		n, u := r.PostForm["social_network_"+strconv.Itoa(i)], r.PostForm["social_url_"+strconv.Itoa(i)]
 		if n == nil && u == nil {
 			break
 		}
-		row := socialRow{}
+		row := platformSocialRow{}
 		if len(n) > 0 {
 			row.Network = strings.TrimSpace(n[0])
 		}
@@ -130,10 +130,10 @@ func parseTenantForm(r *http.Request) tenantForm {
 	return f
 }
 
-// tenantFromForm applies the form to base (a new tenant, or the stored one when
+// platformTenantFromForm applies the form to base (a new tenant, or the stored one when
 // editing: coat of arms, status and timestamps stay as they are) and validates the
 // result. The returned error lists every problem with fields named as on the form.
-func (s *Server) tenantFromForm(f tenantForm, base tenants.Tenant) (tenants.Tenant, error) {
+func (s *Server) platformTenantFromForm(f platformTenantForm, base tenants.Tenant) (tenants.Tenant, error) {
 	t := base
 	t.Slug, t.Name, t.Kind = f.Slug, f.Name, tenants.Kind(strings.TrimSpace(f.Kind))
 	t.IPACode, t.ISTATCode, t.FiscalCode, t.Province, t.Region = f.IPACode, f.ISTATCode, f.FiscalCode, f.Province, f.Region
@@ -158,7 +158,7 @@ func (s *Server) tenantFromForm(f tenantForm, base tenants.Tenant) (tenants.Tena
 		t.Social = append(t.Social, tenants.SocialLink{Network: row.Network, URL: row.URL})
 		rowOf = append(rowOf, i)
 	}
-	hosts, hostsOK := s.hostsFromForm(&v, f)
+	hosts, hostsOK := s.platformHostsFromForm(&v, f)
 	t.Hosts = hosts
 	t.Normalize()
 	probe := t
@@ -183,12 +183,12 @@ func (s *Server) tenantFromForm(f tenantForm, base tenants.Tenant) (tenants.Tena
 	} else if err != nil {
 		return t, err
 	}
-	return t, orderFields(v.Err(), tenantFormFields)
+	return t, platformOrderFields(v.Err(), platformTenantFormFields)
 }
 
-// hostsFromForm checks the three host fields one by one, so that each problem is
+// platformHostsFromForm checks the three host fields one by one, so that each problem is
 // shown next to the field that has it, and returns the hosts.
-func (s *Server) hostsFromForm(v *apperr.Validation, f tenantForm) ([]tenants.Host, bool) {
+func (s *Server) platformHostsFromForm(v *apperr.Validation, f platformTenantForm) ([]tenants.Host, bool) {
 	ok := true
 	seen := map[string]bool{}
 	var hosts []tenants.Host
@@ -199,7 +199,7 @@ func (s *Server) hostsFromForm(v *apperr.Validation, f tenantForm) ([]tenants.Ho
 		}
 		n, err := tenants.NormalizeHost(name)
 		switch {
-		case err != nil || n != name || strings.Count(name, ".") == 0 || isIPHost(name):
+		case err != nil || n != name || strings.Count(name, ".") == 0 || platformIPLike(name):
 			v.AddArgs(field, "platform.host.invalid", map[string]any{"Host": name})
 		case name == s.cfg.PlatformHost:
 			v.AddArgs(field, "platform.host.reserved", map[string]any{"Host": name})
@@ -229,12 +229,12 @@ func (s *Server) hostsFromForm(v *apperr.Validation, f tenantForm) ([]tenants.Ho
 	return hosts, ok
 }
 
-func isIPHost(h string) bool {
+func platformIPLike(h string) bool {
 	return strings.Trim(h, "0123456789.") == "" || strings.Contains(h, ":")
 }
 
-// orderFields sorts the field errors of a validation error in form order.
-func orderFields(err error, order []string) error {
+// platformOrderFields sorts the field errors of a validation error in form order.
+func platformOrderFields(err error, order []string) error {
 	e := apperr.As(err)
 	if e == nil || len(e.Fields) < 2 {
 		return err
@@ -253,9 +253,9 @@ func orderFields(err error, order []string) error {
 	return &c
 }
 
-// tenantSaveError names the form field of a conflict the store reports on "hosts"
+// platformSaveError names the form field of a conflict the store reports on "hosts"
 // (a host that another tenant uses), by finding the field that holds that host.
-func tenantSaveError(err error, f tenantForm) error {
+func platformSaveError(err error, f platformTenantForm) error {
 	e := apperr.As(err)
 	if e == nil || len(e.Fields) == 0 {
 		return err
@@ -269,21 +269,21 @@ func tenantSaveError(err error, f tenantForm) error {
 		host, _ := fe.Args["Host"].(string)
 		c.Fields[i].Field = "site_host"
 		switch {
-		case host != "" && sameHost(f.ServicesHost, host):
+		case host != "" && platformSameHost(f.ServicesHost, host):
 			c.Fields[i].Field = "services_host"
-		case host != "" && !sameHost(f.SiteHost, host):
+		case host != "" && !platformSameHost(f.SiteHost, host):
 			c.Fields[i].Field = "aliases"
 		}
 	}
 	return &c
 }
 
-func sameHost(raw, host string) bool {
+func platformSameHost(raw, host string) bool {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(raw)), ".") == host
 }
 
-// adminFields renames the accounts service's field names to the create form's.
-func adminFields(err error) error {
+// platformAdminFields renames the accounts service's field names to the create form's.
+func platformAdminFields(err error) error {
 	e := apperr.As(err)
 	if e == nil || len(e.Fields) == 0 {
 		return err
@@ -302,21 +302,21 @@ func adminFields(err error) error {
 }
 
 func (s *Server) platformNewTenant(w http.ResponseWriter, r *http.Request) {
-	f := tenantForm{Kind: string(tenants.KindComune), PrimaryColor: "#0066CC",
+	f := platformTenantForm{Kind: string(tenants.KindComune), PrimaryColor: "#0066CC",
 		Modules: []string{string(tenants.ModuleSite), string(tenants.ModuleServices)}}
 	s.render(w, r, page{Template: "platform/comune.html", Title: "platform.tenant.new_title",
-		Crumbs: []Crumb{{Label: "platform.tenant.new_title"}}, Data: s.tenantFormPage(true, f, tenants.Tenant{})})
+		Crumbs: []Crumb{{Label: "platform.tenant.new_title"}}, Data: s.platformTenantFormPage(true, f, tenants.Tenant{})})
 }
 
 // platformCreateTenant creates a tenant and, when the form names one, its first
 // administrator, in one transaction: either both exist afterwards or neither.
 func (s *Server) platformCreateTenant(w http.ResponseWriter, r *http.Request) {
-	f := parseTenantForm(r)
+	f := parsePlatformTenantForm(r)
 	again := func(err error) {
 		s.render(w, r, page{Template: "platform/comune.html", Title: "platform.tenant.new_title",
-			Crumbs: []Crumb{{Label: "platform.tenant.new_title"}}, Data: s.tenantFormPage(true, f, tenants.Tenant{}), Err: err})
+			Crumbs: []Crumb{{Label: "platform.tenant.new_title"}}, Data: s.platformTenantFormPage(true, f, tenants.Tenant{}), Err: err})
 	}
-	t, err := s.tenantFromForm(f, tenants.Tenant{})
+	t, err := s.platformTenantFromForm(f, tenants.Tenant{})
 	verr := apperr.As(err)
 	if err != nil && verr == nil {
 		s.fail(w, r, err)
@@ -339,20 +339,20 @@ func (s *Server) platformCreateTenant(w http.ResponseWriter, r *http.Request) {
 	if adminName != "" && (len([]rune(adminName)) < 2 || !check.Line(adminName, 120)) {
 		v.Add("admin_name", "account.name.invalid")
 	}
-	if err := orderFields(v.Err(), tenantFormFields); err != nil {
+	if err := platformOrderFields(v.Err(), platformTenantFormFields); err != nil {
 		again(err)
 		return
 	}
-	err = s.atomic(r.Context(), func(ctx context.Context) error {
+	err = s.platformAtomic(r.Context(), func(ctx context.Context) error {
 		if err := s.Tenants.Create(ctx, &t); err != nil {
-			return tenantSaveError(err, f)
+			return platformSaveError(err, f)
 		}
 		if adminEmail == "" {
 			return nil
 		}
 		_, err := s.Accounts.AddStaff(ctx, t.ID, accounts.AddStaffInput{Email: adminEmail, Name: adminName,
-			Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: tenantLinkBase(r, &t)})
-		return adminFields(err)
+			Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: platformInviteBase(r, &t)})
+		return platformAdminFields(err)
 	})
 	// The services invalidated the resolver inside the transaction; do it again now
 	// that it has committed (or rolled back), so this node sees the final state.
@@ -362,7 +362,7 @@ func (s *Server) platformCreateTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(w, r, "platform.flash.created")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }
 
 func (s *Server) platformEditTenant(w http.ResponseWriter, r *http.Request) {
@@ -370,13 +370,13 @@ func (s *Server) platformEditTenant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderTenantEdit(w, r, formFromTenant(t), t, nil)
+	s.renderPlatformTenantEdit(w, r, platformFormFromTenant(t), t, nil)
 }
 
-// renderTenantEdit shows the edit page with the form f for the stored tenant t.
-func (s *Server) renderTenantEdit(w http.ResponseWriter, r *http.Request, f tenantForm, t tenants.Tenant, err error) {
+// renderPlatformTenantEdit shows the edit page with the form f for the stored tenant t.
+func (s *Server) renderPlatformTenantEdit(w http.ResponseWriter, r *http.Request, f platformTenantForm, t tenants.Tenant, err error) {
 	s.render(w, r, page{Template: "platform/comune.html", Title: t.Name,
-		Crumbs: []Crumb{{Label: t.Name}}, Data: s.tenantFormPage(false, f, t), Err: err})
+		Crumbs: []Crumb{{Label: t.Name}}, Data: s.platformTenantFormPage(false, f, t), Err: err})
 }
 
 // platformUpdateTenant saves the edit form. The form carries the Version it was
@@ -387,21 +387,21 @@ func (s *Server) platformUpdateTenant(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := parseTenantForm(r)
-	t, err := s.tenantFromForm(f, cur)
+	f := parsePlatformTenantForm(r)
+	t, err := s.platformTenantFromForm(f, cur)
 	if err != nil {
 		if apperr.As(err) == nil {
 			s.fail(w, r, err)
 			return
 		}
-		s.renderTenantEdit(w, r, f, cur, err)
+		s.renderPlatformTenantEdit(w, r, f, cur, err)
 		return
 	}
 	t.Version = f.Version
 	if err := s.Tenants.Update(r.Context(), &t); err != nil {
-		s.renderTenantEdit(w, r, f, cur, tenantSaveError(err, f))
+		s.renderPlatformTenantEdit(w, r, f, cur, platformSaveError(err, f))
 		return
 	}
 	s.flash(w, r, "platform.flash.saved")
-	seeOther(w, r, tenantURL(t.ID))
+	seeOther(w, r, platformTenantURL(t.ID))
 }

@@ -23,13 +23,13 @@ import (
 	"piazza/internal/tenants"
 )
 
-const platformHost = "piazza.localhost"
+const platformTestHost = "piazza.localhost"
 
 // operator returns a console client signed in as the platform operator.
-func (h *harness) operator() *client { return h.staff(platformHost, "platform") }
+func (h *harness) platformOperator() *client { return h.staff(platformTestHost, "platform") }
 
-// postFile sends a multipart form with one file, with a valid CSRF token.
-func (c *client) postFile(path string, fields url.Values, field, filename string, data []byte) *response {
+// platformPostFile sends a multipart form with one file, with a valid CSRF token.
+func (c *client) platformPostFile(path string, fields url.Values, field, filename string, data []byte) *response {
 	c.h.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -58,7 +58,7 @@ func (c *client) postFile(path string, fields url.Values, field, filename string
 }
 
 // mails returns the messages enqueued since the last call.
-func (h *harness) mails() []mail.Message {
+func (h *harness) platformMails() []mail.Message {
 	h.t.Helper()
 	js, err := h.db.ClaimJobs(context.Background(), "test", 1000, time.Hour, time.Now().Add(time.Hour))
 	if err != nil {
@@ -78,8 +78,8 @@ func (h *harness) mails() []mail.Message {
 	return out
 }
 
-// auditActions returns the actions logged for a tenant (0: platform), newest first.
-func (h *harness) auditActions(tenantID int64, prefix string) []string {
+// platformAuditActions returns the actions logged for a tenant (0: platform), newest first.
+func (h *harness) platformAuditActions(tenantID int64, prefix string) []string {
 	h.t.Helper()
 	es, err := h.db.AuditEntries(context.Background(), tenantID, audit.Filter{Action: prefix})
 	if err != nil {
@@ -92,7 +92,7 @@ func (h *harness) auditActions(tenantID int64, prefix string) []string {
 	return out
 }
 
-func (h *harness) tenantBySlug(slug string) (tenants.Tenant, bool) {
+func (h *harness) platformTenantBySlug(slug string) (tenants.Tenant, bool) {
 	h.t.Helper()
 	t, err := h.tenants.BySlug(context.Background(), slug)
 	if err != nil {
@@ -101,7 +101,7 @@ func (h *harness) tenantBySlug(slug string) (tenants.Tenant, bool) {
 	return t, true
 }
 
-func (h *harness) tenantCount() int {
+func (h *harness) platformTenantCount() int {
 	h.t.Helper()
 	all, err := h.tenants.List(context.Background())
 	if err != nil {
@@ -110,8 +110,8 @@ func (h *harness) tenantCount() int {
 	return len(all)
 }
 
-// newTenantForm is a complete, valid create form.
-func newTenantForm(slug string) url.Values {
+// platformNewTenantForm is a complete, valid create form.
+func platformNewTenantForm(slug string) url.Values {
 	return url.Values{
 		"slug": {slug}, "name": {"Comune di Nuovo Borgo"}, "kind": {"comune"}, "ipa_code": {"c_x123"},
 		"istat_code": {"018001"}, "fiscal_code": {"00123450181"}, "province": {"pv"}, "region": {"Lombardia"},
@@ -126,8 +126,8 @@ func newTenantForm(slug string) url.Values {
 	}
 }
 
-// idFromLocation returns the tenant id of a /comuni/{id} redirect.
-func idFromLocation(t *testing.T, r *response) int64 {
+// platformIDFromLocation returns the tenant id of a /comuni/{id} redirect.
+func platformIDFromLocation(t *testing.T, r *response) int64 {
 	t.Helper()
 	loc := r.Header.Get("Location")
 	id, err := strconv.ParseInt(strings.TrimPrefix(loc, "/comuni/"), 10, 64)
@@ -145,15 +145,15 @@ func TestPlatformAccessIsForOperatorsOnly(t *testing.T) {
 
 	// A tenant admin's session cookie presented to the console.
 	admin := h.staff("borgo.example.it", "admin@borgo")
-	foreign := h.client(platformHost)
+	foreign := h.client(platformTestHost)
 	for _, ck := range admin.jar.Cookies(&url.URL{Scheme: "http", Host: "borgo.example.it", Path: "/"}) {
-		foreign.jar.SetCookies(&url.URL{Scheme: "http", Host: platformHost, Path: "/"}, []*http.Cookie{ck})
+		foreign.jar.SetCookies(&url.URL{Scheme: "http", Host: platformTestHost, Path: "/"}, []*http.Cookie{ck})
 	}
 	// A console session for an account that is not a platform operator.
-	notOperator := h.client(platformHost)
+	notOperator := h.client(platformTestHost)
 	notOperator.signIn(session.Platform, h.acc["admin@borgo"].ID, 0)
 
-	clients := map[string]*client{"anonymous": h.client(platformHost), "tenant admin cookie": foreign, "not an operator": notOperator}
+	clients := map[string]*client{"anonymous": h.client(platformTestHost), "tenant admin cookie": foreign, "not an operator": notOperator}
 	for name, c := range clients {
 		for _, p := range pages {
 			r := c.get(p)
@@ -176,10 +176,10 @@ func TestPlatformAccessIsForOperatorsOnly(t *testing.T) {
 			}
 		}
 		// Unsafe requests change nothing.
-		before := h.tenantCount()
-		c.post("/comuni/nuovo", newTenantForm("intruso"))
+		before := h.platformTenantCount()
+		c.post("/comuni/nuovo", platformNewTenantForm("intruso"))
 		c.post("/comuni/"+id+"/sospendi", url.Values{"status_note": {"x"}})
-		if h.tenantCount() != before {
+		if h.platformTenantCount() != before {
 			t.Errorf("%s created a tenant", name)
 		}
 		if tt, _ := h.tenants.Get(context.Background(), h.borgo.ID); !tt.Active() {
@@ -187,7 +187,7 @@ func TestPlatformAccessIsForOperatorsOnly(t *testing.T) {
 		}
 	}
 	// The operator sees the pages, never cached.
-	op := h.operator()
+	op := h.platformOperator()
 	for _, p := range pages[:6] {
 		r := op.get(p)
 		if r.StatusCode != http.StatusOK {
@@ -208,7 +208,7 @@ func TestPlatformTenantsList(t *testing.T) {
 	if err := h.tenants.SetStatus(context.Background(), h.marina.ID, tenants.StatusSuspended, "test"); err != nil {
 		t.Fatal(err)
 	}
-	op := h.operator()
+	op := h.platformOperator()
 	tests := []struct {
 		query   string
 		want    []string
@@ -247,7 +247,7 @@ func TestPlatformTenantsList(t *testing.T) {
 
 func TestPlatformCreateTenantValidation(t *testing.T) {
 	h := newHarness(t)
-	op := h.operator()
+	op := h.platformOperator()
 	tests := []struct {
 		name   string
 		change map[string]string
@@ -261,7 +261,7 @@ func TestPlatformCreateTenantValidation(t *testing.T) {
 				"province": "sigla", "site_host": "non è un nome a dominio", "services_host": "non è un nome a dominio", "pec": "PEC",
 				"primary_color": "contrasto", "accessibility_url": "https://", "social_url_0": "sia la rete", "social_url_2": "rete dall'elenco"}},
 		{"site host missing", map[string]string{"site_host": ""}, http.StatusUnprocessableEntity, map[string]string{"site_host": "Indica l'indirizzo del sito"}},
-		{"platform host", map[string]string{"services_host": platformHost}, http.StatusUnprocessableEntity, map[string]string{"services_host": "console"}},
+		{"platform host", map[string]string{"services_host": platformTestHost}, http.StatusUnprocessableEntity, map[string]string{"services_host": "console"}},
 		{"repeated host", map[string]string{"aliases": "nuovo.example.it"}, http.StatusUnprocessableEntity, map[string]string{"aliases": "più di una volta"}},
 		{"bad alias", map[string]string{"aliases": "ok.example.it\nnot valid"}, http.StatusUnprocessableEntity, map[string]string{"aliases": "not valid"}},
 		{"unknown module", map[string]string{"modules": "teleport"}, http.StatusUnprocessableEntity, map[string]string{"modules": "non esiste"}},
@@ -274,9 +274,9 @@ func TestPlatformCreateTenantValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := h.tenantCount()
-			beforeLog := len(h.auditActions(audit.PlatformTenant, ""))
-			form := newTenantForm("nuovo")
+			before := h.platformTenantCount()
+			beforeLog := len(h.platformAuditActions(audit.PlatformTenant, ""))
+			form := platformNewTenantForm("nuovo")
 			for k, v := range tt.change {
 				form.Set(k, v)
 			}
@@ -312,10 +312,10 @@ func TestPlatformCreateTenantValidation(t *testing.T) {
 			if v := form.Get("name"); !strings.Contains(r.Body, `value="`+v+`"`) {
 				t.Errorf("typed name %q not kept", v)
 			}
-			if h.tenantCount() != before || len(h.auditActions(audit.PlatformTenant, "")) != beforeLog {
+			if h.platformTenantCount() != before || len(h.platformAuditActions(audit.PlatformTenant, "")) != beforeLog {
 				t.Fatal("a rejected form saved something")
 			}
-			if _, ok := h.tenantBySlug("nuovo"); ok {
+			if _, ok := h.platformTenantBySlug("nuovo"); ok {
 				t.Fatal("tenant created")
 			}
 		})
@@ -335,13 +335,13 @@ func TestPlatformCreateTenant(t *testing.T) {
 	if r := h.client("nuovo.example.it").get("/"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("before creation: status %d", r.StatusCode) // also loads the resolver's cache
 	}
-	op := h.client(platformHost + ":8080")
+	op := h.client(platformTestHost + ":8080")
 	op.signIn(session.Platform, h.acc["platform"].ID, 0)
-	form := newTenantForm("nuovo")
+	form := platformNewTenantForm("nuovo")
 	form.Set("admin_email", " Anna.Rossi@Nuovo.example.it ")
 	form.Set("admin_name", "Anna Rossi")
 	r := op.post("/comuni/nuovo", form)
-	id := idFromLocation(t, r)
+	id := platformIDFromLocation(t, r)
 
 	got, err := h.tenants.Get(ctx, id)
 	if err != nil {
@@ -389,11 +389,11 @@ func TestPlatformCreateTenant(t *testing.T) {
 	if err != nil || len(staff) != 1 || staff[0].Account.Email != "anna.rossi@nuovo.example.it" || len(staff[0].Roles) != 1 || staff[0].Roles[0] != accounts.RoleAdmin {
 		t.Fatalf("staff %+v, %v", staff, err)
 	}
-	ms := h.mails()
+	ms := h.platformMails()
 	if len(ms) != 1 || ms[0].To[0] != "anna.rossi@nuovo.example.it" {
 		t.Fatalf("mails %+v", ms)
 	}
-	if !strings.Contains(ms[0].Text, "http://nuovo.example.it:8080/backoffice/reimposta-password?token=") || strings.Contains(ms[0].Text, platformHost) {
+	if !strings.Contains(ms[0].Text, "http://nuovo.example.it:8080/backoffice/reimposta-password?token=") || strings.Contains(ms[0].Text, platformTestHost) {
 		t.Errorf("invitation link does not point at the tenant's host:\n%s", ms[0].Text)
 	}
 	if !strings.Contains(ms[0].Subject, "Comune di Nuovo Borgo") {
@@ -405,7 +405,7 @@ func TestPlatformCreateTenant(t *testing.T) {
 	if err != nil || len(es) != 1 || es[0].Action != "tenant.create" || es[0].Actor.Kind != audit.ActorPlatform || es[0].Actor.ID != h.acc["platform"].ID {
 		t.Errorf("platform log: %+v %v", es, err)
 	}
-	if a := h.auditActions(id, ""); !containsAll(a, "tenant.create", "staff.add", "account.invited") {
+	if a := h.platformAuditActions(id, ""); !platformContainsAll(a, "tenant.create", "staff.add", "account.invited") {
 		t.Errorf("tenant log: %v", a)
 	}
 
@@ -416,7 +416,7 @@ func TestPlatformCreateTenant(t *testing.T) {
 	}
 }
 
-func containsAll(list []string, want ...string) bool {
+func platformContainsAll(list []string, want ...string) bool {
 	for _, w := range want {
 		found := false
 		for _, x := range list {
@@ -432,32 +432,32 @@ func containsAll(list []string, want ...string) bool {
 // A first administrator that cannot be created leaves no tenant behind.
 func TestPlatformCreateTenantRollsBackWithAdmin(t *testing.T) {
 	h := newHarness(t)
-	form := newTenantForm("nuovo")
+	form := platformNewTenantForm("nuovo")
 	form.Set("admin_email", "nuova.persona@example.it") // a new account needs a name
-	op := h.operator()
+	op := h.platformOperator()
 	r := op.post("/comuni/nuovo", form)
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="admin_name-error"`) {
 		t.Fatalf("status %d: %s", r.StatusCode, text(r.Body))
 	}
-	if _, ok := h.tenantBySlug("nuovo"); ok {
+	if _, ok := h.platformTenantBySlug("nuovo"); ok {
 		t.Fatal("tenant saved without its administrator")
 	}
 	if r := h.client("nuovo.example.it").get("/"); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("host answers: %d", r.StatusCode)
 	}
-	if a := h.auditActions(audit.PlatformTenant, "tenant."); len(a) != 2 { // the harness's two tenants
+	if a := h.platformAuditActions(audit.PlatformTenant, "tenant."); len(a) != 2 { // the harness's two tenants
 		t.Fatalf("platform log %v", a)
 	}
-	if ms := h.mails(); len(ms) != 0 {
+	if ms := h.platformMails(); len(ms) != 0 {
 		t.Fatalf("mail sent: %v", ms)
 	}
 	// An existing account needs no name: the same form with staff of another tenant works.
 	form.Set("admin_email", h.acc["admin@marina"].Email)
-	id := idFromLocation(t, op.post("/comuni/nuovo", form))
+	id := platformIDFromLocation(t, op.post("/comuni/nuovo", form))
 	if st, err := h.accounts.StaffMember(context.Background(), id, h.acc["admin@marina"].ID); err != nil || !st.Can(accounts.RoleAdmin) {
 		t.Fatalf("existing account not made admin: %v", err)
 	}
-	if ms := h.mails(); len(ms) != 0 {
+	if ms := h.platformMails(); len(ms) != 0 {
 		t.Fatalf("an existing account got an invitation: %v", ms)
 	}
 }
@@ -465,7 +465,7 @@ func TestPlatformCreateTenantRollsBackWithAdmin(t *testing.T) {
 func TestPlatformEditTenant(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	op := h.operator()
+	op := h.platformOperator()
 	path := "/comuni/" + strconv.FormatInt(h.borgo.ID, 10)
 	r := op.get(path)
 	for _, w := range []string{"<h1>Comune di Borgo</h1>", `value="borgo.example.it"`, `value="servizi.borgo.example.it"`,
@@ -474,7 +474,7 @@ func TestPlatformEditTenant(t *testing.T) {
 			t.Errorf("edit page: missing %q", w)
 		}
 	}
-	form := newTenantForm("borgo")
+	form := platformNewTenantForm("borgo")
 	form.Set("name", "Comune di Borgo Nuovo")
 	form.Set("aliases", "www.borgo.example.it")
 	form.Set("version", "1")
@@ -488,10 +488,10 @@ func TestPlatformEditTenant(t *testing.T) {
 	if r := h.client("www.borgo.example.it").get("/"); r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Comune di Borgo Nuovo") {
 		t.Fatalf("new alias: %d", r.StatusCode)
 	}
-	if a := h.auditActions(h.borgo.ID, "tenant.update"); len(a) != 1 {
+	if a := h.platformAuditActions(h.borgo.ID, "tenant.update"); len(a) != 1 {
 		t.Errorf("tenant log %v", a)
 	}
-	if a := h.auditActions(audit.PlatformTenant, "tenant.update"); len(a) != 1 {
+	if a := h.platformAuditActions(audit.PlatformTenant, "tenant.update"); len(a) != 1 {
 		t.Errorf("platform log %v", a)
 	}
 
@@ -536,7 +536,7 @@ func TestPlatformEditTenant(t *testing.T) {
 
 func TestPlatformSuspendAndActivate(t *testing.T) {
 	h := newHarness(t)
-	op := h.operator()
+	op := h.platformOperator()
 	path := "/comuni/" + strconv.FormatInt(h.marina.ID, 10)
 	site := h.client("marina.example.it")
 	if r := site.get("/"); r.StatusCode != http.StatusOK {
@@ -569,7 +569,7 @@ func TestPlatformSuspendAndActivate(t *testing.T) {
 		t.Fatalf("reactivated tenant: %d", r.StatusCode)
 	}
 	for _, id := range []int64{audit.PlatformTenant, h.marina.ID} {
-		if a := h.auditActions(id, "tenant."); len(a) < 2 || a[0] != "tenant.activate" || a[1] != "tenant.suspend" {
+		if a := h.platformAuditActions(id, "tenant."); len(a) < 2 || a[0] != "tenant.activate" || a[1] != "tenant.suspend" {
 			t.Errorf("log of %d: %v", id, a)
 		}
 	}
@@ -578,7 +578,7 @@ func TestPlatformSuspendAndActivate(t *testing.T) {
 func TestPlatformAdmins(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	op := h.operator()
+	op := h.platformOperator()
 	path := "/comuni/" + strconv.FormatInt(h.borgo.ID, 10) + "/amministratori"
 	r := op.get(path)
 	body := text(r.Body)
@@ -593,7 +593,7 @@ func TestPlatformAdmins(t *testing.T) {
 	if r := op.post(path, url.Values{"email": {"Nuovo.Admin@Example.it"}, "name": {"Nuovo Admin"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add: %d %s", r.StatusCode, text(r.Body))
 	}
-	ms := h.mails()
+	ms := h.platformMails()
 	if len(ms) != 1 || ms[0].To[0] != "nuovo.admin@example.it" || !strings.Contains(ms[0].Text, "http://borgo.example.it/backoffice/reimposta-password?token=") {
 		t.Fatalf("invitation: %+v", ms)
 	}
@@ -607,7 +607,7 @@ func TestPlatformAdmins(t *testing.T) {
 	if st, _ := h.accounts.StaffMember(ctx, h.borgo.ID, h.acc["editor@borgo"].ID); len(st.Roles) != 2 || !st.Can(accounts.RoleAdmin) {
 		t.Errorf("editor roles %v", st.Roles)
 	}
-	if ms := h.mails(); len(ms) != 0 {
+	if ms := h.platformMails(); len(ms) != 0 {
 		t.Errorf("existing staff invited: %v", ms)
 	}
 	// Errors.
@@ -625,11 +625,11 @@ func TestPlatformAdmins(t *testing.T) {
 		}
 	}
 	for _, a := range []string{"staff.add", "staff.roles", "account.invited"} {
-		if !containsAll(h.auditActions(h.borgo.ID, ""), a) {
+		if !platformContainsAll(h.platformAuditActions(h.borgo.ID, ""), a) {
 			t.Errorf("tenant log misses %s", a)
 		}
 	}
-	if a := h.auditActions(audit.PlatformTenant, "tenant.admin_add"); len(a) != 2 {
+	if a := h.platformAuditActions(audit.PlatformTenant, "tenant.admin_add"); len(a) != 2 {
 		t.Errorf("platform log: %v", a)
 	}
 
@@ -679,7 +679,7 @@ func TestPlatformAdmins(t *testing.T) {
 func TestPlatformAuditLog(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	op := h.operator()
+	op := h.platformOperator()
 	op.post("/comuni/"+strconv.FormatInt(h.marina.ID, 10)+"/sospendi", url.Values{"status_note": {"=HYPERLINK(\"http://evil\")"}})
 	// Enough entries for two pages.
 	actx := audit.WithActor(ctx, audit.Actor{Kind: audit.ActorCLI, Label: "script; «àèì»"})
@@ -755,7 +755,7 @@ func TestPlatformAuditLog(t *testing.T) {
 	if !strings.Contains(r.Body, `;"script; «àèì»";test.entry;`) {
 		t.Errorf("csv quoting: %q", strings.Split(r.Body, "\r\n")[1])
 	}
-	if a := h.auditActions(audit.PlatformTenant, "audit.export"); len(a) != 2 {
+	if a := h.platformAuditActions(audit.PlatformTenant, "audit.export"); len(a) != 2 {
 		t.Errorf("exports not logged: %v", a)
 	}
 	if r := op.get("/registro-attivita.csv?dal=nope"); r.StatusCode != http.StatusUnprocessableEntity {
@@ -763,9 +763,9 @@ func TestPlatformAuditLog(t *testing.T) {
 	}
 }
 
-// rawKeyRE finds an untranslated catalogue key of the console (the audit log shows
+// platformRawKeyRE finds an untranslated catalogue key of the console (the audit log shows
 // action codes such as tenant.create on purpose, so domain codes are not matched).
-var rawKeyRE = regexp.MustCompile(`\bplatform\.[a-z_]+\.?[a-z_.]*`)
+var platformRawKeyRE = regexp.MustCompile(`\bplatform\.[a-z_]+\.?[a-z_.]*`)
 
 // TestPlatformCatalogues checks that the console's catalogues have the same keys in
 // both languages and that no page shows a raw key.
@@ -803,14 +803,14 @@ func TestPlatformCatalogues(t *testing.T) {
 	h.accounts.AddStaff(context.Background(), h.borgo.ID, accounts.AddStaffInput{Email: "x@example.it", Name: "X Y", Roles: []accounts.Role{accounts.RoleAdmin}})
 	id := strconv.FormatInt(h.borgo.ID, 10)
 	for _, lang := range []string{"it", "en"} {
-		op := h.operator()
+		op := h.platformOperator()
 		op.get("/?lang=" + lang)
 		for _, p := range []string{"/", "/comuni/nuovo", "/comuni/" + id, "/comuni/" + id + "/amministratori", "/comuni/" + id + "/sospendi", "/registro-attivita"} {
 			r := op.get(p)
 			if r.StatusCode != http.StatusOK {
 				t.Errorf("%s %s: status %d", lang, p, r.StatusCode)
 			}
-			if k := rawKeyRE.FindString(r.Body); k != "" {
+			if k := platformRawKeyRE.FindString(r.Body); k != "" {
 				t.Errorf("%s %s: raw key %q", lang, p, k)
 			}
 		}
