@@ -850,6 +850,22 @@ func (s *Service) SetOfficeMembers(ctx context.Context, tenantID, officeID int64
 	})
 }
 
+// SaveOfficeWithMembers saves an office (as SaveOffice) and replaces its members (as
+// SetOfficeMembers) in one transaction: either both change or neither does.
+func (s *Service) SaveOfficeWithMembers(ctx context.Context, o *Office, accountIDs []int64) error {
+	id := o.ID
+	err := s.store.Atomic(ctx, func(ctx context.Context) error {
+		if err := s.SaveOffice(ctx, o); err != nil {
+			return err
+		}
+		return s.SetOfficeMembers(ctx, o.TenantID, o.ID, accountIDs)
+	})
+	if err != nil {
+		o.ID = id // a new office was rolled back
+	}
+	return err
+}
+
 // CitizenSignIn records a citizen's sign-in: it validates the fiscal code asserted
 // by the identity provider (stripping "TINIT-"), creates the citizen on first
 // sign-in and refreshes name and level. Email and phone from the provider fill the
