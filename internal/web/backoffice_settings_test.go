@@ -128,7 +128,7 @@ func TestBackofficeSettingsConflict(t *testing.T) {
 	}
 	r := c.post("/backoffice/impostazioni", form)
 	expectStatus(t, r, http.StatusConflict)
-	expectContains(t, r.Body, "modificate da qualcun altro", `<a href="/backoffice/impostazioni">`, `value="0999 111222"`)
+	expectContains(t, r.Body, "Qualcun altro ha modificato", `<a href="/backoffice/impostazioni">`, `value="0999 111222"`)
 	got, _ := h.tenants.Get(ctx, h.borgo.ID)
 	if got.Contacts.Phone == "0999 111222" || got.Region != "Toscana" {
 		t.Fatalf("a stale form overwrote the tenant: %+v", got)

@@ -259,7 +259,7 @@ func TestPlatformCreateTenantValidation(t *testing.T) {
 			"accessibility_url": "http://insecure.example.it", "social_url_0": "", "social_network_2": "myspace"},
 			http.StatusUnprocessableEntity, map[string]string{"slug": "identificativo deve", "name": "almeno 3", "istat_code": "6 cifre",
 				"province": "sigla", "site_host": "non è un nome a dominio", "services_host": "non è un nome a dominio", "pec": "PEC",
-				"primary_color": "contrasto", "accessibility_url": "https://", "social_url_0": "sia la rete", "social_url_2": "rete dall'elenco"}},
+				"primary_color": "contrasto", "accessibility_url": "https://", "social_url_0": "sia la rete", "social_url_2": "indirizzo completo"}},
 		{"site host missing", map[string]string{"site_host": ""}, http.StatusUnprocessableEntity, map[string]string{"site_host": "Indica l'indirizzo del sito"}},
 		{"platform host", map[string]string{"services_host": platformTestHost}, http.StatusUnprocessableEntity, map[string]string{"services_host": "console"}},
 		{"repeated host", map[string]string{"aliases": "nuovo.example.it"}, http.StatusUnprocessableEntity, map[string]string{"aliases": "più di una volta"}},

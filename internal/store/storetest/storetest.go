@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,12 +95,22 @@ func MustCreateTenant(tb testing.TB, db *store.DB, slug string) tenants.Tenant {
 	return t
 }
 
+// hashes caches password hashes across tests: argon2id is deliberately slow, and
+// the builders would otherwise spend most of the test time hashing the same password.
+var hashes sync.Map
+
 // MustCreateAccount creates an account with a password.
 func MustCreateAccount(tb testing.TB, db *store.DB, email, password string) accounts.Account {
 	tb.Helper()
-	hash, err := accounts.HashPassword(password)
-	if err != nil {
-		tb.Fatal(err)
+	var hash string
+	if h, ok := hashes.Load(password); ok {
+		hash = h.(string)
+	} else {
+		var err error
+		if hash, err = accounts.HashPassword(password); err != nil {
+			tb.Fatal(err)
+		}
+		hashes.Store(password, hash)
 	}
 	a := accounts.Account{Email: email, Name: email, PasswordHash: hash, PasswordChangedAt: time.Now()}
 	if err := db.CreateAccount(context.Background(), &a); err != nil {
