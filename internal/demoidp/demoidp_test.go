@@ -127,7 +127,7 @@ func (e *env) redirectURI(slug string) string {
 
 func (e *env) oauthConfig(slug string) *oauth2.Config {
 	return &oauth2.Config{ClientID: slug, ClientSecret: demo.ClientSecret(slug), RedirectURL: e.redirectURI(slug),
-		Scopes: []string{"openid", "profile", "email"},
+		Scopes:   []string{"openid", "profile", "email"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "/authorize", TokenURL: e.issuer + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
 }
 
