@@ -214,7 +214,7 @@ func (s *Server) citizenCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := q.Get("code")
-	if code == "" {
+	if code == "" || s.CitizenAuth == nil {
 		s.loginErrorPage(w, r, http.StatusBadRequest, "citizen.login.bad_state")
 		return
 	}
