@@ -74,10 +74,12 @@ type provider struct {
 }
 
 // Errors the web layer shows. Their codes are catalogue keys.
-var (
-	ErrNotConfigured = apperr.E(apperr.Unavailable, "oidc.not_configured")
-	errUnavailable   = "oidc.provider_unavailable"
-	errFailed        = "oidc.failed"
+var ErrNotConfigured = apperr.E(apperr.Unavailable, "oidc.not_configured")
+
+// Catalogue keys of the other failures.
+const (
+	codeUnavailable = "oidc.provider_unavailable" // discovery failed: the provider is down or misconfigured
+	codeFailed      = "oidc.failed"               // the provider's answer was refused
 )
 
 // New returns a relying party.
@@ -145,14 +147,14 @@ func (rp *RP) provider(ctx context.Context, issuer string) (*provider, error) {
 	// The key set lives as long as the provider, so it is refreshed with it.
 	dp, err := oidc.NewProvider(rp.ctx(context.WithoutCancel(ctx)), issuer)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Unavailable, errUnavailable, fmt.Errorf("discovery of %s: %w", issuer, err))
+		return nil, apperr.Wrap(apperr.Unavailable, codeUnavailable, fmt.Errorf("discovery of %s: %w", issuer, err))
 	}
 	var meta struct {
 		EndSession  string   `json:"end_session_endpoint"`
 		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
 	}
 	if err := dp.Claims(&meta); err != nil {
-		return nil, apperr.Wrap(apperr.Unavailable, errUnavailable, fmt.Errorf("discovery of %s: %w", issuer, err))
+		return nil, apperr.Wrap(apperr.Unavailable, codeUnavailable, fmt.Errorf("discovery of %s: %w", issuer, err))
 	}
 	p = &provider{p: dp, endSession: meta.EndSession, authStyle: authStyle(meta.AuthMethods), fetched: now}
 	rp.mu.Lock()
@@ -223,7 +225,7 @@ func (rp *RP) Finish(ctx context.Context, t *tenants.Tenant, redirectURL string,
 		return accounts.Identity{}, "", err
 	}
 	if code == "" || len(code) > 2048 {
-		return accounts.Identity{}, "", apperr.E(apperr.Unauthenticated, errFailed)
+		return accounts.Identity{}, "", apperr.E(apperr.Unauthenticated, codeFailed)
 	}
 	hctx := rp.ctx(ctx)
 	tok, err := rp.config(o, p, redirectURL).Exchange(hctx, code, oauth2.VerifierOption(pending.Verifier))
@@ -274,7 +276,7 @@ func (rp *RP) Finish(ctx context.Context, t *tenants.Tenant, redirectURL string,
 }
 
 func failed(step string, err error) error {
-	return apperr.Wrap(apperr.Unauthenticated, errFailed, fmt.Errorf("oidc %s: %w", step, err))
+	return apperr.Wrap(apperr.Unauthenticated, codeFailed, fmt.Errorf("oidc %s: %w", step, err))
 }
 
 // LogoutURL returns the provider's end-session URL (OpenID Connect RP-Initiated
@@ -298,7 +300,7 @@ func endSessionURL(endpoint, clientID, idToken, postLogoutURL string) (string, e
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", apperr.Wrap(apperr.Unavailable, errUnavailable, fmt.Errorf("bad end_session_endpoint %q", endpoint))
+		return "", apperr.Wrap(apperr.Unavailable, codeUnavailable, fmt.Errorf("bad end_session_endpoint %q", endpoint))
 	}
 	q := u.Query()
 	if idToken != "" {
@@ -310,16 +312,6 @@ func endSessionURL(endpoint, clientID, idToken, postLogoutURL string) (string, e
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-// ProviderOrigin returns the scheme and host of a tenant's identity provider (for
-// the Content-Security-Policy of pages whose forms lead there), or "".
-func ProviderOrigin(issuer string) string {
-	u, err := url.Parse(issuer)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	return u.Scheme + "://" + u.Host
 }
 
 // MapClaims maps claims to an identity with the tenant's claim names. It returns
