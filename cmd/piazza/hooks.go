@@ -4,7 +4,48 @@ import (
 	"context"
 
 	"piazza/internal/app"
+	"piazza/internal/demo"
+	"piazza/internal/demoidp"
+	"piazza/internal/oidc"
 )
 
 // hooks plug optional parts into the app before the web server is built.
-var hooks = []func(ctx context.Context, a *app.App) error{}
+var hooks = []func(ctx context.Context, a *app.App) error{
+	citizenSignIn,
+	demoIdentityProvider,
+}
+
+// citizenSignIn lets citizens sign in through their comune's OpenID provider.
+func citizenSignIn(_ context.Context, a *app.App) error {
+	a.CitizenAuth = oidc.New(oidc.Options{Settings: a.Tenants})
+	return nil
+}
+
+// demoIdentityProvider mounts the demo identity provider, only in demo mode (--demo)
+// and only on a store the demo loader marked: never next to real data.
+func demoIdentityProvider(ctx context.Context, a *app.App) error {
+	if !a.Config.Demo {
+		return nil
+	}
+	isDemo, err := demo.IsDemoStore(ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	if !isDemo {
+		a.Log.Warn("demo identity provider not started: the store holds no demo data")
+		return nil
+	}
+	idp, err := demoidp.New(ctx, demoidp.Options{
+		Issuer:  demo.Issuer(a.Config.PlatformHost, a.Config.Port()),
+		Store:   a.DB,
+		Seed:    demo.TokenSeed(a.Keys),
+		Tenants: a.Tenants,
+		Logger:  a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	a.DemoIdP = idp
+	a.Log.Info("demo identity provider mounted", "issuer", demo.Issuer(a.Config.PlatformHost, a.Config.Port()))
+	return nil
+}
