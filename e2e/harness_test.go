@@ -550,10 +550,15 @@ func (tb *tab) path() string {
 	return u.Path
 }
 
-// fill types value into the field matching the CSS selector (after clearing it).
+// fill types value into the field matching the CSS selector, replacing what it
+// holds. (chromedp.Clear only resets the value attribute, not a value typed before.)
 func (tb *tab) fill(css, value string) {
 	tb.t.Helper()
-	tb.do(chromedp.Clear(chromedp.CSS(css)), chromedp.SendKeys(chromedp.CSS(css), value))
+	sel, _ := json.Marshal(css)
+	if !runEval[bool](tb, `(el => { if (!el) return false; el.value = ""; return true; })(document.querySelector(`+string(sel)+`))`) {
+		tb.t.Fatalf("%s: no field matches %s", tb.url, css)
+	}
+	tb.do(chromedp.SendKeys(chromedp.CSS(css), value))
 }
 
 // click clicks the element matching the CSS selector, without waiting for a
@@ -585,6 +590,19 @@ func (tb *tab) followText(s string) int {
 // checks the resulting page; it returns the HTTP status.
 func (tb *tab) submit(css string) int {
 	tb.t.Helper()
+	// The browser refuses to submit a form with invalid fields (required, type
+	// email...), and the test would only see a timeout: say which fields instead.
+	sel, _ := json.Marshal(css)
+	invalid := runEval[string](tb, `(() => {
+  const el = document.querySelector(`+string(sel)+`);
+  if (!el) return "no element matches the selector";
+  if (!el.form) return "the element is in no form";
+  return Array.from(el.form.elements).filter(e => e.willValidate && !e.checkValidity())
+    .map(e => (e.name || e.id) + ": " + e.validationMessage).join("; ");
+})()`)
+	if invalid != "" {
+		tb.t.Fatalf("%s: cannot submit %s: %s", tb.url, css, invalid)
+	}
 	return tb.follow(css)
 }
 
