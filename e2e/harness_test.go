@@ -535,6 +535,21 @@ func (tb *tab) hidden(selectors ...string) []string {
 })`))
 }
 
+// covered returns the selectors whose first match, scrolled into view, is hidden
+// under another element at its centre (e.g. a menu laid over the content).
+func (tb *tab) covered(selectors ...string) []string {
+	tb.t.Helper()
+	sels, _ := json.Marshal(selectors)
+	return run(tb, chromedp.Evaluate[[]string](string(sels)+`.filter(s => {
+  const el = document.querySelector(s);
+  if (!el) return true;
+  el.scrollIntoView({block: "center"});
+  const r = el.getBoundingClientRect();
+  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return !top || !(el === top || el.contains(top));
+})`))
+}
+
 // text returns the visible text of the page body.
 func (tb *tab) text() string {
 	tb.t.Helper()

@@ -50,11 +50,17 @@ var secondLevel = []struct {
 // page. Every page gets the checks of visit (axe-core, console, CSP, screenshot).
 func TestPublicSite(t *testing.T) {
 	env(t) // start the server and the browser before the subtests run in parallel
+	// One comune is walked on a desktop screen, the other on a phone, so every
+	// page template is checked at both sizes without walking twice.
+	screens := map[string][2]int64{"borgofiorito": {1280, 900}, "marinadiponente": {390, 844}}
 	for _, slug := range demoComuni {
 		t.Run(slug, func(t *testing.T) {
 			t.Parallel()
 			tb := newTab(t)
 			h := tb.h
+			if size, ok := screens[slug]; ok {
+				tb.viewport(size[0], size[1])
+			}
 			tb.visit(h.siteURL(slug, "/"))
 			tb.requireElements(publicChrome...)
 			if lang := runEval[string](tb, `document.documentElement.lang`); lang != "it" {
@@ -164,6 +170,9 @@ func TestWithoutJavaScript(t *testing.T) {
 				if h := tb.hidden(`a[data-element="management"]`, `a[data-element="news"]`,
 					`a[data-element="all-services"]`, `a[data-element="live"]`); len(h) > 0 {
 					t.Errorf("%dx%d without JavaScript: menu links not visible: %v", size[0], size[1], h)
+				}
+				if c := tb.covered(`.it-header-center-wrapper .it-brand-title`, `main h1`); len(c) > 0 {
+					t.Errorf("%dx%d without JavaScript: covered by another element (the menu?): %v", size[0], size[1], c)
 				}
 				if h := tb.hidden(`[data-piazza-toggle="main-menu"]`); len(h) == 0 {
 					t.Errorf("%dx%d without JavaScript: the menu toggle, which needs JavaScript, is shown", size[0], size[1])
