@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // demoComuni are the slugs (and *.localhost host names) of the demo tenants.
@@ -229,4 +232,30 @@ func TestMobileMenu(t *testing.T) {
 		t.Errorf("open menu: aria-expanded=%q", got)
 	}
 	tb.checkPage() // the open menu, too
+
+	if got := runEval[string](tb, `document.activeElement.className`); !strings.Contains(got, "close-menu") {
+		t.Errorf("open menu: focus on %q, want the close button", got)
+	}
+
+	// The close button (on top of everything) and Escape close it again, and the
+	// focus goes back to the burger button.
+	closeBtn := `#main-menu .close-menu`
+	for _, how := range []string{"close button", "Escape"} {
+		if how == "close button" {
+			if c := tb.covered(closeBtn); len(c) > 0 {
+				t.Errorf("open menu: the close button is covered")
+				continue
+			}
+			tb.click(closeBtn)
+		} else {
+			tb.click(toggle)
+			tb.do(chromedp.KeyEvent(kb.Escape))
+		}
+		if h := tb.hidden(links...); len(h) != len(links) {
+			t.Errorf("menu closed with the %s: %d of %d links still shown", how, len(links)-len(h), len(links))
+		}
+		if got := runEval[string](tb, `document.querySelector('`+toggle+`').getAttribute("aria-expanded") + " " + (document.activeElement === document.querySelector('`+toggle+`'))`); got != "false true" {
+			t.Errorf("menu closed with the %s: aria-expanded and focus on the toggle = %q, want \"false true\"", how, got)
+		}
+	}
 }
