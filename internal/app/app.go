@@ -46,6 +46,8 @@ type App struct {
 	CitizenAuth web.CitizenAuth
 	DemoIdP     http.Handler
 	Demo        bool
+
+	ln net.Listener // set by Listen, used by Serve
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -121,8 +123,11 @@ func (a *App) Build() error {
 	return nil
 }
 
-// Close releases the store.
+// Close releases the store (and a listener that Serve never took over).
 func (a *App) Close() {
+	if a.ln != nil {
+		a.ln.Close()
+	}
 	if a.Blobs != nil {
 		a.Blobs.Close()
 	}
@@ -131,14 +136,37 @@ func (a *App) Close() {
 	}
 }
 
+// Listen binds the configured address before the server is built, so that parts
+// whose URLs contain the port (the demo identity provider's issuer) see the real
+// one when Addr asks for port 0. It rewrites Config.Addr with the bound port and
+// returns the bound address. Serve listens by itself if Listen was not called.
+func (a *App) Listen() (string, error) {
+	if a.ln != nil {
+		return a.ln.Addr().String(), nil
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return "", err
+	}
+	a.ln = ln
+	bound := ln.Addr().String()
+	if host, _, err := net.SplitHostPort(a.Config.Addr); err == nil {
+		if _, port, err := net.SplitHostPort(bound); err == nil {
+			a.Config.Addr = net.JoinHostPort(host, port)
+		}
+	}
+	return bound, nil
+}
+
 // Serve runs the HTTP server and the job workers until ctx ends, then shuts down
 // gracefully: it stops accepting requests, lets running ones and running jobs finish
 // (up to ShutdownTimeout) and returns. ready, if not nil, receives the bound address.
 func (a *App) Serve(ctx context.Context, ready chan<- string) error {
-	ln, err := net.Listen("tcp", a.Config.Addr)
-	if err != nil {
+	if _, err := a.Listen(); err != nil {
 		return err
 	}
+	ln := a.ln
+	a.ln = nil // the server owns it now: Shutdown closes it
 	srv := &http.Server{
 		Handler:           a.Web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -180,7 +208,7 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	a.Log.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	stopJobs()
 	select {
 	case <-jobsDone:

@@ -19,6 +19,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// Bind first: with --addr host:0 the port is only known now, and the demo
+	// identity provider's issuer URL (stored in the demo tenants) and the hooks
+	// need the real one. Listen rewrites a.Config.Addr with the bound port.
+	if _, err := a.Listen(); err != nil {
+		return err
+	}
+	cfg = a.Config
 	d := demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs}
 	if cfg.Demo {
 		loaded, err := demo.Ensure(ctx, d, demo.Issuer(cfg.PlatformHost, cfg.Port()))

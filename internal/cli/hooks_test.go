@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func openApp(t *testing.T, demoFlag bool, prepare func(ctx context.Context, a *a
 	}
 	t.Cleanup(a.Close)
 	prepare(ctx, a)
-	for _, h := range hooks {
+	for _, h := range DefaultHooks() {
 		if err := h(ctx, a); err != nil {
 			t.Fatal(err)
 		}

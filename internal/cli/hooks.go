@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -9,10 +9,12 @@ import (
 	"piazza/internal/oidc"
 )
 
-// hooks plug optional parts into the app before the web server is built.
-var hooks = []func(ctx context.Context, a *app.App) error{
-	citizenSignIn,
-	demoIdentityProvider,
+// DefaultHooks returns the hooks that plug the optional parts (the citizen sign-in
+// client, the demo identity provider) into the app before the web server is built.
+// The piazza binary and the browser tests both use this list, so the tests run
+// exactly what the binary runs.
+func DefaultHooks() []func(ctx context.Context, a *app.App) error {
+	return []func(ctx context.Context, a *app.App) error{citizenSignIn, demoIdentityProvider}
 }
 
 // citizenSignIn lets citizens sign in through their comune's OpenID provider.
@@ -35,17 +37,12 @@ func demoIdentityProvider(ctx context.Context, a *app.App) error {
 		a.Log.Warn("demo identity provider not started: the store holds no demo data")
 		return nil
 	}
-	idp, err := demoidp.New(ctx, demoidp.Options{
-		Issuer:  demo.Issuer(a.Config.PlatformHost, a.Config.Port()),
-		Store:   a.DB,
-		Seed:    demo.TokenSeed(a.Keys),
-		Tenants: a.Tenants,
-		Logger:  a.Log,
-	})
+	issuer := demo.Issuer(a.Config.PlatformHost, a.Config.Port())
+	idp, err := demoidp.New(ctx, demoidp.Options{Issuer: issuer, Store: a.DB, Seed: demo.TokenSeed(a.Keys), Tenants: a.Tenants, Logger: a.Log})
 	if err != nil {
 		return err
 	}
 	a.DemoIdP = idp
-	a.Log.Info("demo identity provider mounted", "issuer", demo.Issuer(a.Config.PlatformHost, a.Config.Port()))
+	a.Log.Info("demo identity provider mounted", "issuer", issuer)
 	return nil
 }
