@@ -431,6 +431,9 @@ func (tb *tab) screenshot() {
 	tb.shots++
 	name := fmt.Sprintf("%s-%02d-%s.png", tb.t.Name(), tb.shots, tb.url)
 	name = unsafeChars.ReplaceAllString(strings.TrimPrefix(name, "http://"), "_")
+	if len(name) > 150 { // query strings (an OIDC authorisation request) make long names
+		name = name[:146] + ".png"
+	}
 	if err := os.WriteFile(filepath.Join(artifacts, name), png, 0o644); err != nil {
 		tb.t.Errorf("save screenshot: %v", err)
 	}
