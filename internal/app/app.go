@@ -46,6 +46,9 @@ type App struct {
 	CitizenAuth web.CitizenAuth
 	DemoIdP     http.Handler
 	Demo        bool
+	// Wrap, if set, wraps the web handler in Serve (a test holds a request in
+	// flight with it to prove that shutdown waits for it).
+	Wrap func(http.Handler) http.Handler
 
 	ln net.Listener // set by Listen, used by Serve
 }
@@ -167,8 +170,12 @@ func (a *App) Serve(ctx context.Context, ready chan<- string) error {
 	}
 	ln := a.ln
 	a.ln = nil // the server owns it now: Shutdown closes it
+	handler := a.Web.Handler()
+	if a.Wrap != nil {
+		handler = a.Wrap(handler)
+	}
 	srv := &http.Server{
-		Handler:           a.Web.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,

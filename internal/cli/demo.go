@@ -8,8 +8,14 @@ import (
 )
 
 func demoCmd(ctx context.Context, env Env, args []string) error {
-	cfg, _, err := loadConfig(env, "demo", args, false, nil)
+	fs := newFlags("demo", "[flags]", `Loads the two demo comuni, their staff and the demo citizens into an empty
+store, then run piazza serve --demo. Running it again changes nothing; on a store
+that holds real data it refuses.`)
+	cfg, pos, err := loadConfig(env, fs, args, false, nil)
 	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, pos); err != nil {
 		return err
 	}
 	a, err := open(ctx, env, cfg)
@@ -33,7 +39,7 @@ func demoCmd(ctx context.Context, env Env, args []string) error {
 	if !empty {
 		return demo.ErrNotDemoStore
 	}
-	if err := demo.Load(ctx, d, demo.Issuer(cfg.PlatformHost, "8080")); err != nil {
+	if err := demo.Load(asCLI(ctx, env), d, demo.Issuer(cfg.PlatformHost, "8080")); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "demo data loaded: run piazza serve --demo")

@@ -10,8 +10,18 @@ import (
 )
 
 func serve(ctx context.Context, env Env, args []string) error {
-	cfg, _, err := loadConfig(env, "serve", args, true, nil)
+	fs := newFlags("serve", "[flags]", `Runs the web server and the background job workers until SIGINT or SIGTERM,
+then shuts down gracefully: running requests and jobs may finish for up to
+PIAZZA_SHUTDOWN_TIMEOUT. Pending database migrations are applied at start-up.
+
+Every flag can also be set with the environment variable named in its
+description; a flag wins over the environment. docs/operations.md explains each
+setting and how to run one node or several.`)
+	cfg, pos, err := loadConfig(env, fs, args, true, nil)
 	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, pos); err != nil {
 		return err
 	}
 	a, err := app.Open(ctx, cfg, app.NewLogger(cfg, env.Stderr))

@@ -56,6 +56,9 @@ func (p permanent) Unwrap() error { return p.err }
 // Permanent marks an error that retrying cannot fix.
 func Permanent(err error) error { return permanent{err} }
 
+// IsPermanent reports whether err (or an error it wraps) was marked Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
+
 // Runner enqueues jobs and runs workers.
 type Runner struct {
 	store    Store
@@ -182,7 +185,7 @@ func (r *Runner) work(ctx context.Context, j Job) {
 		if err := r.store.CompleteJob(ctx, j.ID, now); err != nil {
 			log.Error("complete job", "err", err)
 		}
-	case errors.As(err, new(permanent)) || j.Attempts >= j.MaxAttempts:
+	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
 		log.Error("job failed for good", "err", err)
 		if err := r.store.FailJob(ctx, j.ID, err.Error(), now); err != nil {
 			log.Error("fail job", "err", err)

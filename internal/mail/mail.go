@@ -64,6 +64,8 @@ type SMTP struct {
 
 // NewSMTP configures a sender from smtp://user:password@host:port?tls=starttls|tls|none.
 // Without a tls parameter, port 465 means implicit TLS and any other port STARTTLS.
+// With starttls the connection must be upgraded (never falling back to clear text)
+// and the certificate must verify; with none the password may travel in clear.
 func NewSMTP(rawURL, from string) (*SMTP, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -95,7 +97,17 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	}
 	if u.User != nil {
 		pw, _ := u.User.Password()
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(u.User.Username()), gomail.WithPassword(pw))
+		auth := gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover)
+		if mode == "none" {
+			// Auto-discovery never sends a password in clear, so it finds nothing on a
+			// relay that offers only PLAIN or LOGIN without TLS. tls=none is the
+			// operator's explicit choice (a relay on loopback or a trusted network):
+			// prefer the mechanisms that do not reveal the password, then allow the
+			// plain ones.
+			auth = gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1,
+				gomail.SMTPAuthCramMD5, gomail.SMTPAuthPlainNoEnc, gomail.SMTPAuthLoginNoEnc)
+		}
+		opts = append(opts, auth, gomail.WithUsername(u.User.Username()), gomail.WithPassword(pw))
 	}
 	c, err := gomail.NewClient(u.Hostname(), opts...)
 	if err != nil {
