@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"net"
 	"net/http"
 	"slices"
@@ -130,22 +128,3 @@ func platformInviteBase(r *http.Request, t *tenants.Tenant) string {
 	return scheme + "://" + host + "/backoffice/reimposta-password?token="
 }
 
-// platformTxDB is what the store offers for transactions that span several services.
-type platformTxDB interface {
-	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
-}
-
-// errPlatformNoTx is returned when the configured database cannot group service
-// calls in one transaction: the console then refuses multi-step changes rather
-// than risk a half-saved record.
-var errPlatformNoTx = errors.New("web: the database does not offer transactions")
-
-// atomic runs fn in one database transaction, which the services join (their own
-// Atomic calls nest), so that several service calls commit or roll back together.
-func (s *Server) platformAtomic(ctx context.Context, fn func(ctx context.Context) error) error {
-	db, ok := s.DB.(platformTxDB)
-	if !ok {
-		return errPlatformNoTx
-	}
-	return db.Atomic(ctx, fn)
-}

@@ -114,7 +114,7 @@ func (s *Server) platformAddAdmin(w http.ResponseWriter, r *http.Request) {
 		s.renderPlatformAdmins(w, r, t, email, name, err)
 		return
 	}
-	err := s.platformAtomic(r.Context(), func(ctx context.Context) error {
+	err := s.DB.Atomic(r.Context(), func(ctx context.Context) error {
 		staff, err := s.Accounts.StaffList(ctx, t.ID)
 		if err != nil {
 			return err
@@ -157,7 +157,7 @@ func (s *Server) platformRemoveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	err = s.platformAtomic(r.Context(), func(ctx context.Context) error {
+	err = s.DB.Atomic(r.Context(), func(ctx context.Context) error {
 		st, err := s.Accounts.StaffMember(ctx, t.ID, accountID)
 		if err != nil {
 			return err

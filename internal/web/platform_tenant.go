@@ -343,7 +343,7 @@ func (s *Server) platformCreateTenant(w http.ResponseWriter, r *http.Request) {
 		again(err)
 		return
 	}
-	err = s.platformAtomic(r.Context(), func(ctx context.Context) error {
+	err = s.DB.Atomic(r.Context(), func(ctx context.Context) error {
 		if err := s.Tenants.Create(ctx, &t); err != nil {
 			return platformSaveError(err, f)
 		}

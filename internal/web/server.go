@@ -38,9 +38,12 @@ type CitizenAuth interface {
 	LogoutURL(ctx context.Context, t *tenants.Tenant, idToken, postLogoutURL string) (string, error)
 }
 
-// Pinger is the database as /readyz sees it.
-type Pinger interface {
+// Database is what the web layer uses of the database directly: a readiness probe,
+// and transactions that make several service calls of one request atomic (the
+// services join the transaction carried by the context).
+type Database interface {
 	Ping(ctx context.Context) error
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Deps are the services the web layer calls.
@@ -55,7 +58,7 @@ type Deps struct {
 	Sessions session.Store
 	Jobs     *jobs.Runner
 	Blobs    blob.Store
-	DB       Pinger
+	DB       Database
 	// DBStats reports connection pools for metrics (name → stats function).
 	DBStats     map[string]func() DBStats
 	CitizenAuth CitizenAuth
