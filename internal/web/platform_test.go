@@ -695,7 +695,7 @@ func TestPlatformAuditLog(t *testing.T) {
 	if !strings.Contains(r.Body, "n. 59") || strings.Contains(r.Body, "n. 9<") || strings.Contains(r.Body, "tenant.suspend") {
 		t.Errorf("first page: %s", text(r.Body))
 	}
-	older := strings.Index(r.Body, `href="/registro-attivita?prima=`)
+	older := strings.Index(r.Body, `href="/registro-attivita?before=`)
 	if older < 0 {
 		t.Fatal("no link to older entries")
 	}
@@ -705,27 +705,27 @@ func TestPlatformAuditLog(t *testing.T) {
 		t.Errorf("second page: %s", text(r.Body))
 	}
 	// Filters.
-	r = op.get("/registro-attivita?azione=tenant.&ente=" + strconv.FormatInt(h.marina.ID, 10))
+	r = op.get("/registro-attivita?action=tenant.&tenant=" + strconv.FormatInt(h.marina.ID, 10))
 	if !strings.Contains(r.Body, "tenant.suspend") || !strings.Contains(r.Body, `<a href="/comuni/`+strconv.FormatInt(h.marina.ID, 10)+`">Comune di Marina</a>`) ||
 		strings.Contains(r.Body, "test.entry") || strings.Contains(r.Body, "Comune di Borgo</a>") {
 		t.Errorf("filtered: %s", text(r.Body))
 	}
-	if !strings.Contains(r.Body, `href="/registro-attivita.csv?azione=tenant.&amp;ente=`) {
+	if !strings.Contains(r.Body, `href="/registro-attivita.csv?action=tenant.&amp;tenant=`) {
 		t.Error("the export link does not keep the filter")
 	}
 	today := time.Now().In(rome).Format("2006-01-02")
-	if r := op.get("/registro-attivita?dal=" + today + "&al=" + today + "&attore=OPERATORE@"); !strings.Contains(r.Body, "tenant.suspend") || strings.Contains(r.Body, "test.entry") {
+	if r := op.get("/registro-attivita?from=" + today + "&to=" + today + "&actor=OPERATORE@"); !strings.Contains(r.Body, "tenant.suspend") || strings.Contains(r.Body, "test.entry") {
 		t.Errorf("actor and date filter: %s", text(r.Body))
 	}
-	if r := op.get("/registro-attivita?al=2000-01-01"); strings.Contains(r.Body, "tenant.suspend") || !strings.Contains(r.Body, "Nessuna attività") {
+	if r := op.get("/registro-attivita?to=2000-01-01"); strings.Contains(r.Body, "tenant.suspend") || !strings.Contains(r.Body, "Nessuna attività") {
 		t.Errorf("date filter: %s", text(r.Body))
 	}
-	if r := op.get("/registro-attivita?dal=ieri&ente=x"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="dal-error"`) || !strings.Contains(r.Body, `id="ente-error"`) {
+	if r := op.get("/registro-attivita?from=ieri&tenant=x"); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="from-error"`) || !strings.Contains(r.Body, `id="tenant-error"`) {
 		t.Errorf("bad filter: %d", r.StatusCode)
 	}
 
 	// CSV export.
-	r = op.get("/registro-attivita.csv?azione=tenant.")
+	r = op.get("/registro-attivita.csv?action=tenant.")
 	if r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 		!strings.HasPrefix(r.Header.Get("Content-Disposition"), `attachment; filename="registro-attivita-piattaforma-`) {
 		t.Fatalf("csv: %d %v", r.StatusCode, r.Header)
@@ -733,7 +733,7 @@ func TestPlatformAuditLog(t *testing.T) {
 	if r.Header.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("csv Cache-Control %q", r.Header.Get("Cache-Control"))
 	}
-	if !strings.HasPrefix(r.Body, "\uFEFFNumero;Data e ora;Tipo di persona;Persona;Azione;") {
+	if !strings.HasPrefix(r.Body, "\uFEFFData e ora;Tipo di autore;Autore;Azione;") {
 		t.Errorf("csv header: %q", r.Body[:min(len(r.Body), 100)])
 	}
 	// The header, then the suspension and the harness's two tenant.create, newest first.
@@ -744,21 +744,21 @@ func TestPlatformAuditLog(t *testing.T) {
 	suspend := lines[1]
 	es, _ := h.db.AuditEntries(ctx, audit.PlatformTenant, audit.Filter{Action: "tenant.suspend"})
 	wantTime := es[0].At.In(rome).Format("2006-01-02 15:04:05")
-	for _, w := range []string{";" + wantTime + ";platform;operatore@piazza.example.it;tenant.suspend;tenant;" + strconv.FormatInt(h.marina.ID, 10) + ";",
+	for _, w := range []string{wantTime + ";platform;operatore@piazza.example.it;tenant.suspend;tenant;" + strconv.FormatInt(h.marina.ID, 10) + ";",
 		`"'=HYPERLINK(""http://evil"")"`} {
 		if !strings.Contains(suspend, w) {
 			t.Errorf("csv line %q lacks %q", suspend, w)
 		}
 	}
 	// Semicolons and accents in a cell.
-	r = op.get("/registro-attivita.csv?azione=test.")
+	r = op.get("/registro-attivita.csv?action=test.")
 	if !strings.Contains(r.Body, `;"script; «àèì»";test.entry;`) {
 		t.Errorf("csv quoting: %q", strings.Split(r.Body, "\r\n")[1])
 	}
 	if a := h.platformAuditActions(audit.PlatformTenant, "audit.export"); len(a) != 2 {
 		t.Errorf("exports not logged: %v", a)
 	}
-	if r := op.get("/registro-attivita.csv?dal=nope"); r.StatusCode != http.StatusUnprocessableEntity {
+	if r := op.get("/registro-attivita.csv?from=nope"); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("csv with a bad filter: %d", r.StatusCode)
 	}
 }
