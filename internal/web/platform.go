@@ -127,4 +127,3 @@ func platformInviteBase(r *http.Request, t *tenants.Tenant) string {
 	}
 	return scheme + "://" + host + "/backoffice/reimposta-password?token="
 }
-
