@@ -154,18 +154,7 @@ func (s *Server) platformCoatOfArms(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if t.CoatOfArms.Key == "" {
-		s.notFound(w, r)
-		return
-	}
-	data, err := s.Blobs.Get(r.Context(), t.CoatOfArms.Key)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", t.CoatOfArms.ContentType)
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Write(data)
+	s.serveCoatOfArms(w, r, &t)
 }
 
 // platformUploadedFile reads the one file posted in field, up to limit bytes.

@@ -166,7 +166,12 @@ func (s *Server) themeCSS(w http.ResponseWriter, r *http.Request) {
 
 // coatOfArms serves the tenant's coat of arms from blob storage.
 func (s *Server) coatOfArms(w http.ResponseWriter, r *http.Request) {
-	t := info(r).Tenant
+	s.serveCoatOfArms(w, r, info(r).Tenant)
+}
+
+// serveCoatOfArms writes a tenant's coat of arms; with ?v=<sha256> it may be cached
+// for a year (the URL changes with the image).
+func (s *Server) serveCoatOfArms(w http.ResponseWriter, r *http.Request, t *tenants.Tenant) {
 	if t.CoatOfArms.Key == "" {
 		s.notFound(w, r)
 		return
