@@ -32,6 +32,8 @@ type route struct {
 	// personal marks a public route whose content depends on who is signed in
 	// (e.g. sign-in pages), so it is never cached.
 	personal bool
+	// platform is set by buildRoutes for the platform console's routes.
+	platform bool
 }
 
 // buildRoutes assembles the two route tables. Each area of the product contributes
@@ -52,8 +54,9 @@ func (s *Server) buildRoutes() {
 	for _, rt := range tenantRoutes {
 		s.tenantMx.Handle(rt.pattern, s.wrap(rt))
 	}
-	for _, rt := range platformRoutes {
-		s.platMx.Handle(rt.pattern, s.wrap(rt))
+	for i := range platformRoutes {
+		platformRoutes[i].platform = true
+		s.platMx.Handle(platformRoutes[i].pattern, s.wrap(platformRoutes[i]))
 	}
 	if s.DemoIdP != nil {
 		s.platMx.Handle("/demo-idp/", s.DemoIdP)
