@@ -650,7 +650,9 @@ func TestAddStaff(t *testing.T) {
 
 func TestATenantKeepsAnAdmin(t *testing.T) {
 	e := newEnv(t)
-	lastAdmin := func(err error) bool { return apperr.Is(err, apperr.Conflict) && apperr.As(err).Code == "staff.last_admin" }
+	lastAdmin := func(err error) bool {
+		return apperr.Is(err, apperr.Conflict) && apperr.As(err).Code == "staff.last_admin"
+	}
 	// admin is borgo's only admin.
 	if err := e.svc.SetRoles(ctx, e.borgo.ID, e.admin.ID, []accounts.Role{accounts.RoleEditor}); !lastAdmin(err) {
 		t.Fatalf("demote the last admin: %v", err)
