@@ -12,8 +12,10 @@ import (
 
 	"piazza/internal/accounts"
 	"piazza/internal/audit"
+	"piazza/internal/demo"
 	"piazza/internal/secret"
 	"piazza/internal/session"
+	"piazza/internal/tenants"
 )
 
 const badCredentials = "Email o password non corretti."
@@ -785,4 +787,26 @@ func TestSecurityPageNeedsSignIn(t *testing.T) {
 	}
 	cit.signIn(session.Citizen, 0, citizen.ID)
 	expect(t, cit.get("/backoffice/sicurezza"), http.StatusNotFound)
+}
+
+// TestDemoLoginsOnSignInPage: a demo installation lists the demo logins that work
+// where the page is; a real one never does.
+func TestDemoLoginsOnSignInPage(t *testing.T) {
+	h := newHarness(t, func(d *Deps) { d.Demo = true })
+	console := h.client(consoleHost).get("/accedi")
+	expect(t, console, 200, "Installazione dimostrativa", demo.Password, "operatore@piazza.example")
+	if strings.Contains(console.Body, "borgofiorito") {
+		t.Error("the console lists tenant logins")
+	}
+	// The harness tenants are not demo comuni: no logins to list.
+	if strings.Contains(h.client(borgoHost).get("/backoffice/accedi").Body, demo.Password) {
+		t.Error("a tenant page lists logins that do not work there")
+	}
+	real := newHarness(t)
+	if strings.Contains(real.client(consoleHost).get("/accedi").Body, demo.Password) {
+		t.Error("a real installation shows the demo password")
+	}
+	if got := demoLogins(&reqInfo{Tenant: &tenants.Tenant{Slug: "marinadiponente"}}); len(got) != 5 {
+		t.Errorf("marinadiponente has %d demo logins, want 5 (4 staff and the shared secretary)", len(got))
+	}
 }
