@@ -14,7 +14,7 @@ import (
 )
 
 // catalogue reads locales/<area>.<lang>.json.
-func catalogue(t *testing.T, area, lang string) map[string]string {
+func authReadCatalogue(t *testing.T, area, lang string) map[string]string {
 	t.Helper()
 	b, err := fs.ReadFile(localeFS, "locales/"+area+"."+lang+".json")
 	if err != nil {
@@ -28,7 +28,7 @@ func catalogue(t *testing.T, area, lang string) map[string]string {
 }
 
 // allMessages merges every catalogue of a language.
-func allMessages(t *testing.T, lang string) map[string]string {
+func authAllMessages(t *testing.T, lang string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	files, err := fs.Glob(localeFS, "locales/*."+lang+".json")
@@ -37,7 +37,7 @@ func allMessages(t *testing.T, lang string) map[string]string {
 	}
 	for _, f := range files {
 		area := strings.TrimSuffix(strings.TrimPrefix(f, "locales/"), "."+lang+".json")
-		for k, v := range catalogue(t, area, lang) {
+		for k, v := range authReadCatalogue(t, area, lang) {
 			out[k] = v
 		}
 	}
@@ -45,7 +45,7 @@ func allMessages(t *testing.T, lang string) map[string]string {
 }
 
 func TestAuthCatalogueIsComplete(t *testing.T) {
-	it, en := catalogue(t, "auth", "it"), catalogue(t, "auth", "en")
+	it, en := authReadCatalogue(t, "auth", "it"), authReadCatalogue(t, "auth", "en")
 	for k, v := range it {
 		if strings.TrimSpace(v) == "" {
 			t.Errorf("it: %s is empty", k)
@@ -100,7 +100,7 @@ func TestAuthCatalogueIsComplete(t *testing.T) {
 // TestAuthKeysExist: every key the sign-in templates and handlers use has a text in
 // both languages.
 func TestAuthKeysExist(t *testing.T) {
-	it, en := allMessages(t, "it"), allMessages(t, "en")
+	it, en := authAllMessages(t, "it"), authAllMessages(t, "en")
 	tmpl, err := fs.ReadFile(templateFS, "templates/partials/auth.html")
 	if err != nil {
 		t.Fatal(err)

@@ -20,24 +20,24 @@ import (
 )
 
 const (
-	borgoHost   = "borgo.example.it"
-	marinaHost  = "marina.example.it"
-	consoleHost = "piazza.localhost"
+	authBorgo   = "borgo.example.it"
+	authMarina  = "marina.example.it"
+	authConsole = "piazza.localhost"
 )
 
-// testClock is the wall clock plus an offset that a test moves forward.
-type testClock struct {
+// authClock is the wall clock plus an offset that a test moves forward.
+type authClock struct {
 	mu     sync.Mutex
 	offset time.Duration
 }
 
-func (c *testClock) now() time.Time {
+func (c *authClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return time.Now().Add(c.offset)
 }
 
-func (c *testClock) advance(d time.Duration) {
+func (c *authClock) advance(d time.Duration) {
 	c.mu.Lock()
 	c.offset += d
 	c.mu.Unlock()
@@ -46,9 +46,9 @@ func (c *testClock) advance(d time.Duration) {
 // newAuthHarness is newHarness with a clock the test controls, shared by the web
 // server (sessions, pending sign-ins) and the accounts service (throttling, locks,
 // codes, reset links).
-func newAuthHarness(t *testing.T) (*harness, *testClock) {
+func newAuthHarness(t *testing.T) (*harness, *authClock) {
 	t.Helper()
-	clk := &testClock{}
+	clk := &authClock{}
 	h := newHarness(t, func(d *Deps) { d.Now = clk.now })
 	h.accounts = accounts.NewService(h.db, h.keys, h.srv.Mailer(), accounts.DefaultPolicy, clk.now)
 	h.srv.Accounts = h.accounts
@@ -56,14 +56,14 @@ func newAuthHarness(t *testing.T) (*harness, *testClock) {
 }
 
 // pathsOf returns the sign-in URLs of the surface a host serves.
-func pathsOf(host string) *authPaths {
-	if host == consoleHost {
+func surfacePaths(host string) *authPaths {
+	if host == authConsole {
 		return &consolePaths
 	}
 	return &backofficePaths
 }
 
-func (c *client) cookie(name string) string {
+func (c *client) authCookie(name string) string {
 	for _, ck := range c.jar.Cookies(&url.URL{Scheme: "http", Host: c.host, Path: "/"}) {
 		if ck.Name == name {
 			return ck.Value
@@ -72,27 +72,27 @@ func (c *client) cookie(name string) string {
 	return ""
 }
 
-func (c *client) sessionToken() string { return c.cookie("piazza_session") }
+func (c *client) sessionCookie() string { return c.authCookie("piazza_session") }
 
-func (c *client) setSessionToken(v string) {
+func (c *client) setSessionCookie(v string) {
 	c.jar.SetCookies(&url.URL{Scheme: "http", Host: c.host, Path: "/"}, []*http.Cookie{{Name: "piazza_session", Value: v, Path: "/"}})
 }
 
 // login posts the sign-in form of the client's surface.
-func (c *client) login(email, password string) *response {
+func (c *client) staffLogin(email, password string) *response {
 	c.h.t.Helper()
-	return c.post(pathsOf(c.host).Login, url.Values{"email": {email}, "password": {password}})
+	return c.post(surfacePaths(c.host).Login, url.Values{"email": {email}, "password": {password}})
 }
 
 // signedIn reports whether the client is signed in on its surface: the security
 // page answers 200 when it is and sends it to the sign-in page when it is not.
-func (c *client) signedIn(t *testing.T) bool {
+func (c *client) isSignedIn(t *testing.T) bool {
 	t.Helper()
-	r := c.get(pathsOf(c.host).Security)
+	r := c.get(surfacePaths(c.host).Security)
 	switch {
 	case r.StatusCode == http.StatusOK:
 		return true
-	case r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), pathsOf(c.host).Login):
+	case r.StatusCode == http.StatusSeeOther && strings.HasPrefix(r.Header.Get("Location"), surfacePaths(c.host).Login):
 		return false
 	}
 	t.Fatalf("security page: status %d, location %q", r.StatusCode, r.Header.Get("Location"))
@@ -100,14 +100,14 @@ func (c *client) signedIn(t *testing.T) bool {
 }
 
 // visible is the page with entities decoded, for assertions on text and markup.
-func visible(body string) string { return html.UnescapeString(body) }
+func authVisible(body string) string { return html.UnescapeString(body) }
 
-func expect(t *testing.T, r *response, status int, want ...string) {
+func authExpect(t *testing.T, r *response, status int, want ...string) {
 	t.Helper()
 	if r.StatusCode != status {
 		t.Fatalf("status %d, want %d; location %q\n%s", r.StatusCode, status, r.Header.Get("Location"), text(r.Body))
 	}
-	body := visible(r.Body)
+	body := authVisible(r.Body)
 	for _, w := range want {
 		if !strings.Contains(body, w) {
 			t.Fatalf("missing %q in\n%s", w, text(r.Body))
@@ -115,7 +115,7 @@ func expect(t *testing.T, r *response, status int, want ...string) {
 	}
 }
 
-func expectRedirect(t *testing.T, r *response, to string) {
+func authRedirect(t *testing.T, r *response, to string) {
 	t.Helper()
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != to {
 		t.Fatalf("status %d location %q, want 303 to %q\n%s", r.StatusCode, r.Header.Get("Location"), to, text(r.Body))
@@ -123,7 +123,7 @@ func expectRedirect(t *testing.T, r *response, to string) {
 }
 
 // sessionExists reports whether the session of a token is in the database.
-func (h *harness) sessionExists(t *testing.T, token string, now time.Time) bool {
+func (h *harness) sessionRowExists(t *testing.T, token string, now time.Time) bool {
 	t.Helper()
 	_, err := h.db.SessionByHash(context.Background(), secret.HashToken(token), now)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
@@ -132,7 +132,7 @@ func (h *harness) sessionExists(t *testing.T, token string, now time.Time) bool 
 	return err == nil
 }
 
-func (h *harness) account(t *testing.T, id int64) accounts.Account {
+func (h *harness) authAccount(t *testing.T, id int64) accounts.Account {
 	t.Helper()
 	a, err := h.db.Account(context.Background(), id)
 	if err != nil {
@@ -141,11 +141,11 @@ func (h *harness) account(t *testing.T, id int64) accounts.Account {
 	return a
 }
 
-func (h *harness) email(key string) string { return h.acc[key].Email }
+func (h *harness) staffEmail(key string) string { return h.acc[key].Email }
 
 // newMails returns the "mail.send" jobs enqueued since the last call, by leasing
 // them from the jobs table as a worker would (without sending them).
-func (h *harness) newMails(t *testing.T) []mail.Message {
+func (h *harness) mailJobs(t *testing.T) []mail.Message {
 	t.Helper()
 	js, err := h.db.ClaimJobs(context.Background(), "test", 100, 24*time.Hour, time.Now().Add(time.Hour))
 	if err != nil {
@@ -165,16 +165,16 @@ func (h *harness) newMails(t *testing.T) []mail.Message {
 	return out
 }
 
-var linkRE = regexp.MustCompile(`https?://\S+reimposta-password\?token=[A-Za-z0-9_-]+`)
+var resetLinkRE = regexp.MustCompile(`https?://\S+reimposta-password\?token=[A-Za-z0-9_-]+`)
 
 // resetLink returns the one reset link mailed to email since the last check.
-func (h *harness) resetLink(t *testing.T, email string) string {
+func (h *harness) mailedResetLink(t *testing.T, email string) string {
 	t.Helper()
-	ms := h.newMails(t)
+	ms := h.mailJobs(t)
 	if len(ms) != 1 || len(ms[0].To) != 1 || ms[0].To[0] != email {
 		t.Fatalf("want one mail to %s, got %+v", email, ms)
 	}
-	link := linkRE.FindString(ms[0].Text)
+	link := resetLinkRE.FindString(ms[0].Text)
 	if link == "" {
 		t.Fatalf("no reset link in %q", ms[0].Text)
 	}
@@ -182,7 +182,7 @@ func (h *harness) resetLink(t *testing.T, email string) string {
 }
 
 // pathOf returns the path and query of a link, to request it through a client.
-func pathOf(t *testing.T, link string) string {
+func linkPath(t *testing.T, link string) string {
 	t.Helper()
 	u, err := url.Parse(link)
 	if err != nil {
@@ -191,12 +191,12 @@ func pathOf(t *testing.T, link string) string {
 	return u.RequestURI()
 }
 
-var secretRE = regexp.MustCompile(`<code class="fs-5" translate="no">([A-Z2-7 ]+)</code>`)
+var totpKeyRE = regexp.MustCompile(`<code class="fs-5" translate="no">([A-Z2-7 ]+)</code>`)
 
 // totpSecret reads the key for manual entry from a set-up page.
-func totpSecret(t *testing.T, body string) string {
+func pageTOTPSecret(t *testing.T, body string) string {
 	t.Helper()
-	m := secretRE.FindStringSubmatch(body)
+	m := totpKeyRE.FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no TOTP key on the page\n%s", text(body))
 	}
@@ -217,20 +217,20 @@ func totpCodeAt(t *testing.T, secret string, at time.Time) string {
 
 // enableTOTP turns the second factor on for a signed-in client through the
 // security page and returns its secret.
-func enableTOTP(t *testing.T, c *client, clk *testClock) string {
+func enableTOTPViaPage(t *testing.T, c *client, clk *authClock) string {
 	t.Helper()
-	p := pathsOf(c.host)
-	expect(t, c.get(p.Security), 200, "La verifica in due passaggi non è attiva")
-	expectRedirect(t, c.post(p.Security, url.Values{"action": {"totp_begin"}}), p.Security)
+	p := surfacePaths(c.host)
+	authExpect(t, c.get(p.Security), 200, "La verifica in due passaggi non è attiva")
+	authRedirect(t, c.post(p.Security, url.Values{"action": {"totp_begin"}}), p.Security)
 	page := c.get(p.Security)
-	expect(t, page, 200, "Configura l'app di autenticazione")
-	sec := totpSecret(t, page.Body)
-	expectRedirect(t, c.post(p.Security, url.Values{"action": {"totp_confirm"}, "code": {totpCodeAt(t, sec, clk.now())}}), p.Security)
-	expect(t, c.get(p.Security), 200, "Verifica in due passaggi attivata", "La verifica in due passaggi è attiva")
+	authExpect(t, page, 200, "Configura l'app di autenticazione")
+	sec := pageTOTPSecret(t, page.Body)
+	authRedirect(t, c.post(p.Security, url.Values{"action": {"totp_confirm"}, "code": {totpCodeAt(t, sec, clk.now())}}), p.Security)
+	authExpect(t, c.get(p.Security), 200, "Verifica in due passaggi attivata", "La verifica in due passaggi è attiva")
 	return sec
 }
 
-func (h *harness) requireTOTP(t *testing.T, tn *tenants.Tenant) {
+func (h *harness) setRequireTOTP(t *testing.T, tn *tenants.Tenant) {
 	t.Helper()
 	cur, err := h.tenants.Get(context.Background(), tn.ID)
 	if err != nil {

@@ -68,7 +68,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 }
 
 // startSMTP serves SMTP on a loopback port until the test ends.
-func startSMTP(t *testing.T) (*smtpSink, string) {
+func startSMTPSink(t *testing.T) (*smtpSink, string) {
 	t.Helper()
 	sink := &smtpSink{got: make(chan struct{}, 1)}
 	srv := smtp.NewServer(sink)
@@ -87,10 +87,10 @@ func startSMTP(t *testing.T) (*smtpSink, string) {
 // table, the mail job handler and the SMTP sender to a real SMTP server, and the
 // link it carries works.
 func TestResetMailThroughSMTP(t *testing.T) {
-	sink, addr := startSMTP(t)
+	sink, addr := startSMTPSink(t)
 	h, _ := newAuthHarness(t)
-	c := h.client(borgoHost)
-	expect(t, c.post("/backoffice/password-dimenticata", url.Values{"email": {h.email("viewer@borgo")}}), 200, "Controlla la posta")
+	c := h.client(authBorgo)
+	authExpect(t, c.post("/backoffice/password-dimenticata", url.Values{"email": {h.staffEmail("viewer@borgo")}}), 200, "Controlla la posta")
 
 	sender, err := mail.NewSMTP("smtp://"+addr+"?tls=none", "Piazza <noreply@piazza.example>")
 	if err != nil {
@@ -115,7 +115,7 @@ func TestResetMailThroughSMTP(t *testing.T) {
 		t.Fatalf("%d messages", len(sink.msgs))
 	}
 	got := sink.msgs[0]
-	if got.from != "noreply@piazza.example" || len(got.to) != 1 || got.to[0] != h.email("viewer@borgo") {
+	if got.from != "noreply@piazza.example" || len(got.to) != 1 || got.to[0] != h.staffEmail("viewer@borgo") {
 		t.Fatalf("envelope from %q to %v", got.from, got.to)
 	}
 	msg, err := netmail.ReadMessage(bytes.NewReader(got.data))
@@ -134,7 +134,7 @@ func TestResetMailThroughSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := linkRE.FindString(string(text))
+	link := resetLinkRE.FindString(string(text))
 	if !strings.HasPrefix(link, "http://borgo.example.it/backoffice/reimposta-password?token=") {
 		t.Fatalf("no reset link in the message:\n%s", text)
 	}
@@ -147,8 +147,8 @@ func TestResetMailThroughSMTP(t *testing.T) {
 	}
 
 	// The link from the real message works.
-	expect(t, c.get(pathOf(t, link)), 200, "Scegli una nuova password")
+	authExpect(t, c.get(linkPath(t, link)), 200, "Scegli una nuova password")
 	token := link[strings.Index(link, "token=")+len("token="):]
-	expectRedirect(t, c.post("/backoffice/reimposta-password", url.Values{"token": {token}, "password": {"arrivata-per-posta"}, "confirm": {"arrivata-per-posta"}}), "/backoffice/accedi")
-	expectRedirect(t, h.client(borgoHost).login(h.email("viewer@borgo"), "arrivata-per-posta"), "/backoffice")
+	authRedirect(t, c.post("/backoffice/reimposta-password", url.Values{"token": {token}, "password": {"arrivata-per-posta"}, "confirm": {"arrivata-per-posta"}}), "/backoffice/accedi")
+	authRedirect(t, h.client(authBorgo).staffLogin(h.staffEmail("viewer@borgo"), "arrivata-per-posta"), "/backoffice")
 }
