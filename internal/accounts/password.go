@@ -75,6 +75,9 @@ func VerifyPassword(phc, password string) (ok, rehash bool) {
 // at most 200, not the email address or name, and not one of the most common ones.
 func CheckPassword(password, email, name string) error {
 	n := utf8.RuneCountInString(password)
+	// The part of the email before "@" counts as personal only when it is long
+	// enough to mean something: "al@…" must not forbid every password with "al".
+	local := strings.ToLower(strings.SplitN(email, "@", 2)[0])
 	var v apperr.Validation
 	switch {
 	case !utf8.ValidString(password):
@@ -84,7 +87,7 @@ func CheckPassword(password, email, name string) error {
 	case n > 200:
 		v.Add("password", "password.too_long")
 	case strings.EqualFold(password, email) || (name != "" && strings.EqualFold(password, name)) ||
-		strings.Contains(strings.ToLower(password), strings.ToLower(strings.SplitN(email, "@", 2)[0])) && len(email) > 4:
+		utf8.RuneCountInString(local) >= 4 && strings.Contains(strings.ToLower(password), local):
 		v.Add("password", "password.personal")
 	case common[strings.ToLower(password)]:
 		v.Add("password", "password.common")

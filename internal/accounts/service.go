@@ -455,8 +455,8 @@ func enrollmentFor(issuer, email, seed string) (TOTPEnrollment, error) {
 	return TOTPEnrollment{Secret: seed, URL: url, QRPNG: png}, err
 }
 
-// ChangePassword sets a new password after checking the current one, and signs the
-// person out everywhere else (the caller keeps the current session).
+// ChangePassword sets a new password after checking the current one, and ends every
+// session of the account (the caller starts a new one for the current browser).
 func (s *Service) ChangePassword(ctx context.Context, tenantID, accountID int64, current, next, confirm string) error {
 	acc, err := s.store.Account(ctx, accountID)
 	if err != nil {
@@ -476,7 +476,10 @@ func (s *Service) ChangePassword(ctx context.Context, tenantID, accountID int64,
 		return err
 	}
 	return s.store.Atomic(ctx, func(ctx context.Context) error {
-		if err := s.store.SetPassword(ctx, accountID, hash, s.now()); err != nil {
+		if err := s.store.SetPassword(ctx, accountID, hash, s.now().UTC()); err != nil {
+			return err
+		}
+		if err := s.store.DeleteAccountSessions(ctx, accountID); err != nil {
 			return err
 		}
 		return s.store.AppendAudit(ctx, audit.New(ctx, tenantID, "account.password_changed", "account", strconv.FormatInt(accountID, 10), acc.Email))
@@ -581,6 +584,12 @@ func (s *Service) ResetPassword(ctx context.Context, tenantID int64, token, pass
 			return err
 		}
 		if err := s.store.SetLockedUntil(ctx, id, time.Time{}); err != nil {
+			return err
+		}
+		// A successful reset ends the throttling too: failures before it no longer
+		// count against the email (see throttled).
+		if err := s.store.RecordAuthAttempt(ctx, AuthAttempt{TenantID: tenantID, Email: acc.Email, IP: audit.ActorFrom(ctx).IP,
+			Kind: "reset", Success: true, At: now}); err != nil {
 			return err
 		}
 		if err := s.store.DeleteAccountSessions(ctx, id); err != nil {

@@ -107,18 +107,6 @@ func formIDs(values []string) ([]int64, bool) {
 	return out, true
 }
 
-// onField attaches a domain error that names no field to the form field it is about,
-// so the error summary links to it.
-func onField(err error, code, field string) error {
-	e := apperr.As(err)
-	if e == nil || e.Code != code || len(e.Fields) > 0 {
-		return err
-	}
-	c := *e
-	c.Fields = []apperr.FieldError{{Field: field, Code: code}}
-	return &c
-}
-
 // fieldError is a validation error on one field.
 func fieldError(field, code string) error {
 	return &apperr.Error{Kind: apperr.Invalid, Code: "error.invalid", Fields: []apperr.FieldError{{Field: field, Code: code}}}

@@ -125,7 +125,7 @@ func (s *Server) boOfficeSave(w http.ResponseWriter, r *http.Request) {
 		for _, id := range members {
 			f.Members[id] = true
 		}
-		s.render(w, r, page{Template: "backoffice/ufficio.html", Title: title, Data: f, Err: onField(err, "office.member.invalid", "members")})
+		s.render(w, r, page{Template: "backoffice/ufficio.html", Title: title, Data: f, Err: onField(err, "members", "office.member.invalid")})
 		return
 	}
 	s.flash(w, r, "bo.offices.flash.saved")

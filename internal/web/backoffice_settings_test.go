@@ -54,7 +54,7 @@ func TestBackofficeSettingsUpdate(t *testing.T) {
 	form := with(h.settingsForm(h.borgo.ID), "pec", "Protocollo@PEC.borgo.example.it", "phone", "0123 456789",
 		"opening_hours", "Lun-Ven 9-13", "social_facebook", "https://www.facebook.com/comunediborgo",
 		"social_mastodon", "https://mastodon.example/@borgo", "accessibility_url", "https://form.agid.gov.it/view/nuova",
-		"primary_color", "#004080", "require_totp", "1",
+		"primary_color", "#004080",
 		// Identity fields are the platform operator's: posted values are ignored.
 		"name", "Comune Preso", "slug", "preso", "status", "suspended")
 	r := c.post("/backoffice/impostazioni", form)
@@ -65,7 +65,7 @@ func TestBackofficeSettingsUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Contacts.PEC != "protocollo@pec.borgo.example.it" || got.Contacts.Phone != "0123 456789" || got.PrimaryColor != "#004080" ||
-		!got.RequireTOTP || got.AccessibilityURL != "https://form.agid.gov.it/view/nuova" || len(got.Social) != 2 ||
+		got.RequireTOTP || got.AccessibilityURL != "https://form.agid.gov.it/view/nuova" || len(got.Social) != 2 ||
 		got.Social[0] != (tenants.SocialLink{Network: "facebook", URL: "https://www.facebook.com/comunediborgo"}) {
 		t.Fatalf("saved %+v", got)
 	}
@@ -77,12 +77,20 @@ func TestBackofficeSettingsUpdate(t *testing.T) {
 	if e, ok := findAudit(h.auditLog(h.borgo.ID, audit.Filter{}), "tenant.update", id(h.borgo.ID)); !ok || e.Actor.Label != "admin@borgo.example.it" || !strings.Contains(e.Detail, "contacts") {
 		t.Fatalf("tenant.update not audited: %+v", e)
 	}
-	// Clearing a social link removes it; unchecking the box turns the rule off.
+	// Clearing a social link removes it.
 	form = h.settingsForm(h.borgo.ID)
 	expectRedirect(t, c.post("/backoffice/impostazioni", with(form, "social_mastodon", "https://mastodon.example/@borgo")), "/backoffice/impostazioni")
 	if got, _ := h.tenants.Get(ctx, h.borgo.ID); len(got.Social) != 1 || got.Social[0].Network != "mastodon" || got.RequireTOTP {
 		t.Fatalf("saved %+v", got)
 	}
+	// Requiring the second factor applies at once, to the admin who set it too: without
+	// a factor of their own, the back office sends them to set one up first.
+	form = h.settingsForm(h.borgo.ID)
+	expectRedirect(t, c.post("/backoffice/impostazioni", with(form, "require_totp", "1")), "/backoffice/impostazioni")
+	if got, _ := h.tenants.Get(ctx, h.borgo.ID); !got.RequireTOTP {
+		t.Fatal("require_totp not saved")
+	}
+	expectRedirect(t, c.get("/backoffice/impostazioni"), "/backoffice/sicurezza")
 }
 
 func TestBackofficeSettingsValidation(t *testing.T) {

@@ -156,7 +156,7 @@ func (s *Server) boStaffSave(w http.ResponseWriter, r *http.Request) {
 		if roles != nil {
 			f.Roles = checkedRoles(roles)
 		}
-		s.render(w, r, page{Template: "backoffice/persona.html", Title: f.Member.Account.Name, Data: f, Err: onField(err, "staff.last_admin", "roles")})
+		s.render(w, r, page{Template: "backoffice/persona.html", Title: f.Member.Account.Name, Data: f, Err: onField(err, "roles", "staff.last_admin")})
 		return
 	}
 	s.flash(w, r, "bo.staff.flash.saved")

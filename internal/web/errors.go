@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"piazza/internal/apperr"
 )
@@ -96,4 +97,17 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, c
 // notFound renders the 404 page.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "error.not_found")
+}
+
+// onField attaches a domain error that names no field to the form field it is
+// about, so the error summary links to the field and the field shows the message.
+// With codes, only errors with one of those codes are attached.
+func onField(err error, field string, codes ...string) error {
+	e := apperr.As(err)
+	if e == nil || len(e.Fields) > 0 || len(codes) > 0 && !slices.Contains(codes, e.Code) {
+		return err
+	}
+	c := *e
+	c.Fields = []apperr.FieldError{{Field: field, Code: e.Code, Args: e.Args}}
+	return &c
 }

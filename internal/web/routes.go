@@ -32,6 +32,10 @@ type route struct {
 	// personal marks a public route whose content depends on who is signed in
 	// (e.g. sign-in pages), so it is never cached.
 	personal bool
+	// totpSetup marks a staff route open to a staff member who has yet to set up the
+	// second factor their tenant requires (the security page); every other staff
+	// route sends them there first.
+	totpSetup bool
 	// platform is set by buildRoutes for the platform console's routes.
 	platform bool
 }
@@ -98,6 +102,10 @@ func (s *Server) wrap(rt route) http.Handler {
 					return
 				}
 				s.redirectToLogin(w, r, "/backoffice/accedi")
+				return
+			}
+			if ri.Tenant.RequireTOTP && !ri.Staff.Account.TOTPEnabled && !rt.totpSetup {
+				seeOther(w, r, backofficePaths.Security)
 				return
 			}
 			if len(rt.roles) > 0 && !ri.Staff.CanAny(rt.roles...) {
