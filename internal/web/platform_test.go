@@ -816,3 +816,18 @@ func TestPlatformCatalogues(t *testing.T) {
 		}
 	}
 }
+
+// A multi-line address must survive the edit form: an <input> would join the lines
+// when the browser posts it back.
+func TestPlatformEditFormKeepsMultilineAddress(t *testing.T) {
+	h := newHarness(t)
+	tn, _ := h.tenants.Get(context.Background(), h.borgo.ID)
+	tn.Contacts.Address = "Piazza Roma 1\n27099 Borgo (PV)"
+	if err := h.tenants.Update(context.Background(), &tn); err != nil {
+		t.Fatal(err)
+	}
+	r := h.platformOperator().get("/comuni/" + strconv.FormatInt(h.borgo.ID, 10))
+	if !strings.Contains(r.Body, ">Piazza Roma 1\n27099 Borgo (PV)</textarea>") {
+		t.Fatalf("address not in a textarea:\n%s", r.Body)
+	}
+}
