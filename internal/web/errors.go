@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"slices"
@@ -78,20 +79,24 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, c
 	if !ok || ri.localizer == nil {
 		ri.localizer = s.localizer(ri.Lang)
 	}
-	v := &view{s: s, ri: ri, r: r, Title: "error.title", Data: errorPage{Status: status, Message: code}, Status: status}
+	v := &view{s: s, ri: ri, r: r, w: w, Title: "error.title", Data: errorPage{Status: status, Message: code}, Status: status}
+	var buf bytes.Buffer
+	if ok {
+		if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+			s.log.Error("render error page", "err", err, "request_id", ri.ID)
+			buf.Reset()
+		}
+	}
+	if buf.Len() == 0 {
+		buf.WriteString(http.StatusText(status))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "3600")
 	}
 	w.WriteHeader(status)
-	if ok {
-		if err := t.ExecuteTemplate(w, "layout", v); err != nil {
-			s.log.Error("render error page", "err", err, "request_id", ri.ID)
-		}
-		return
-	}
-	w.Write([]byte(http.StatusText(status)))
+	w.Write(buf.Bytes())
 }
 
 // notFound renders the 404 page.

@@ -277,7 +277,7 @@ func (s *Server) dispatch() http.Handler {
 			s.serverError(w, r, err)
 			return
 		}
-		s.ensureCSRF(w, r)
+		s.readCSRF(r)
 		ctx := audit.WithActor(r.Context(), ri.actor(r.UserAgent()))
 		r = r.WithContext(ctx)
 		if ri.Platform {

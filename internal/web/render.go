@@ -162,6 +162,7 @@ type view struct {
 	s      *Server
 	ri     *reqInfo
 	r      *http.Request
+	w      http.ResponseWriter // for the CSRF cookie, set while rendering (before the header is written)
 	Title  string
 	Crumbs []Crumb
 	Data   any
@@ -195,7 +196,14 @@ func (v *view) Icon(name string) string {
 
 func (v *view) Tenant() *tenants.Tenant { return v.ri.Tenant }
 func (v *view) Lang() string            { return v.ri.Lang }
-func (v *view) CSRF() string            { return v.ri.CSRF }
+// CSRF returns the form token, giving the browser its CSRF cookie first if it has
+// none (pages are rendered into a buffer, so the header is not written yet).
+func (v *view) CSRF() string {
+	if v.ri.CSRF == "" && v.w != nil {
+		v.s.newCSRF(v.w, v.ri)
+	}
+	return v.ri.CSRF
+}
 func (v *view) Path() string            { return v.r.URL.Path }
 func (v *view) RequestID() string       { return v.ri.ID }
 func (v *view) Info() *reqInfo          { return v.ri }
@@ -261,7 +269,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, p page) {
 		s.serverError(w, r, fmt.Errorf("no template %q", p.Template))
 		return
 	}
-	v := &view{s: s, ri: ri, r: r, Title: p.Title, Crumbs: p.Crumbs, Data: p.Data, Status: p.Status}
+	v := &view{s: s, ri: ri, r: r, w: w, Title: p.Title, Crumbs: p.Crumbs, Data: p.Data, Status: p.Status}
 	if v.Status == 0 {
 		v.Status = http.StatusOK
 	}

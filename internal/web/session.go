@@ -182,14 +182,15 @@ func (s *Server) signInStaff(w http.ResponseWriter, r *http.Request, acc account
 // of it. A cross-site page can neither read the cookie nor compute the HMAC, and
 // http.CrossOriginProtection also rejects cross-origin requests that browsers mark.
 
-func (s *Server) ensureCSRF(w http.ResponseWriter, r *http.Request) {
+// readCSRF derives the form token from the browser's CSRF cookie, if it has one.
+// A browser without the cookie gets one only when a page with a form is rendered
+// (view.CSRF), so plain visitors of the public site receive no cookie at all.
+func (s *Server) readCSRF(r *http.Request) {
 	ri := info(r)
 	c, err := r.Cookie(s.csrfCookieName(ri))
 	if err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
 		ri.CSRF = s.csrfToken(c.Value)
-		return
 	}
-	s.newCSRF(w, ri)
 }
 
 func (s *Server) newCSRF(w http.ResponseWriter, ri *reqInfo) {

@@ -284,3 +284,30 @@ func TestPagesAreCompressed(t *testing.T) {
 		t.Fatal("no gzip without Accept-Encoding")
 	}
 }
+
+// Plain visitors get no cookie at all; a page with a form gives the CSRF cookie.
+func TestCookiesOnlyWhenNeeded(t *testing.T) {
+	h := newHarness(t)
+	for _, p := range []string{"/", "/servizi", "/amministrazione/uffici", "/note-legali", "/nessuna"} {
+		r := h.client("borgo.example.it").get(p)
+		if len(r.Cookies()) != 0 {
+			t.Errorf("%s sets cookies %v", p, r.Cookies())
+		}
+		if r.StatusCode == 200 && r.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("%s: Cache-Control %q for an anonymous visitor", p, r.Header.Get("Cache-Control"))
+		}
+	}
+	r := h.client("borgo.example.it").get("/backoffice/accedi")
+	var csrf *http.Cookie
+	for _, c := range r.Cookies() {
+		if c.Name == "piazza_csrf" {
+			csrf = c
+		}
+	}
+	if csrf == nil || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || !strings.Contains(r.Body, `name="csrf" value="`+h.srv.csrfToken(csrf.Value)+`"`) {
+		t.Fatalf("sign-in form without a matching CSRF cookie: %v", r.Cookies())
+	}
+	if r.Header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("a page that sets a cookie must not be stored: %q", r.Header.Get("Cache-Control"))
+	}
+}
