@@ -196,6 +196,7 @@ func (v *view) Icon(name string) string {
 
 func (v *view) Tenant() *tenants.Tenant { return v.ri.Tenant }
 func (v *view) Lang() string            { return v.ri.Lang }
+
 // CSRF returns the form token, giving the browser its CSRF cookie first if it has
 // none (pages are rendered into a buffer, so the header is not written yet).
 func (v *view) CSRF() string {
@@ -204,10 +205,10 @@ func (v *view) CSRF() string {
 	}
 	return v.ri.CSRF
 }
-func (v *view) Path() string            { return v.r.URL.Path }
-func (v *view) RequestID() string       { return v.ri.ID }
-func (v *view) Info() *reqInfo          { return v.ri }
-func (v *view) Demo() bool              { return v.s.demo }
+func (v *view) Path() string      { return v.r.URL.Path }
+func (v *view) RequestID() string { return v.ri.ID }
+func (v *view) Info() *reqInfo    { return v.ri }
+func (v *view) Demo() bool        { return v.s.demo }
 
 // FieldError returns the translated error of a form field, or "".
 func (v *view) FieldError(field string) string {
