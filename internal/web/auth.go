@@ -398,11 +398,7 @@ func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	ri := info(r)
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	scheme := "http"
-	if ri.Secure {
-		scheme = "https"
-	}
-	link := scheme + "://" + r.Host + pathsFor(ri).Reset + "?token="
+	link := s.baseURL(r, "") + pathsFor(ri).Reset + "?token="
 	if err := s.Accounts.RequestPasswordReset(r.Context(), ri.tenantID(), email, ri.ClientIP.String(), link); err != nil {
 		if apperr.Is(err, apperr.TooManyRequests) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(accounts.DefaultPolicy.Window.Seconds())))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -115,16 +114,7 @@ func fieldError(field, code string) error {
 // boLinkBase is where the password links sent from the back office point: the host
 // the admin is using (it resolved to this tenant), with its port when not the default.
 func (s *Server) boLinkBase(r *http.Request) string {
-	ri := info(r)
-	scheme := "http"
-	if ri.Secure {
-		scheme = "https"
-	}
-	host := ri.Host
-	if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" && port != "80" && port != "443" {
-		host = net.JoinHostPort(host, port)
-	}
-	return scheme + "://" + host + "/backoffice/reimposta-password?token="
+	return s.baseURL(r, "") + "/backoffice/reimposta-password?token="
 }
 
 // confirmed reports whether a destructive form was sent from its confirmation page.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"piazza/internal/accounts"
@@ -78,15 +77,7 @@ func (s *Server) citizenLogin(w http.ResponseWriter, r *http.Request) {
 // callbackURL is where the provider sends the browser back: this host, so the
 // session cookie comes along.
 func (s *Server) callbackURL(r *http.Request) string {
-	return s.origin(r) + "/auth/callback"
-}
-
-func (s *Server) origin(r *http.Request) string {
-	scheme := "http"
-	if info(r).Secure {
-		scheme = "https"
-	}
-	return scheme + "://" + strings.ToLower(r.Host)
+	return s.baseURL(r, "") + "/auth/callback"
 }
 
 // citizenLoginStart sends the browser to the identity provider. SPID and CIE both
@@ -267,7 +258,7 @@ func (s *Server) citizenLogout(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(r.Context(), "audit", "err", err, "request_id", ri.ID)
 	}
 	if s.CitizenAuth != nil {
-		u, err := s.CitizenAuth.LogoutURL(r.Context(), ri.Tenant, idToken, s.origin(r)+"/")
+		u, err := s.CitizenAuth.LogoutURL(r.Context(), ri.Tenant, idToken, s.baseURL(r, "")+"/")
 		if err != nil {
 			// Signed out here in any case; the provider's session ends on its own.
 			s.log.WarnContext(r.Context(), "citizen sign-out at the provider", "err", err, "request_id", ri.ID)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -116,14 +115,6 @@ func platformTenantURL(id int64) string { return "/comuni/" + strconv.FormatInt(
 // platformInviteBase is where invitation links for a tenant's staff point: the
 // tenant's own site host (never the console), with the scheme of this request and
 // the port of its Host header, if any, so that links work in local set-ups too.
-func platformInviteBase(r *http.Request, t *tenants.Tenant) string {
-	scheme := "http"
-	if info(r).Secure {
-		scheme = "https"
-	}
-	host := t.SiteHost()
-	if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
-		host = net.JoinHostPort(host, port)
-	}
-	return scheme + "://" + host + "/backoffice/reimposta-password?token="
+func (s *Server) platformInviteBase(r *http.Request, t *tenants.Tenant) string {
+	return s.baseURL(r, t.SiteHost()) + "/backoffice/reimposta-password?token="
 }

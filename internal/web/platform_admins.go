@@ -128,7 +128,7 @@ func (s *Server) platformAddAdmin(w http.ResponseWriter, r *http.Request) {
 			err = s.Accounts.GrantRole(ctx, t.ID, staff[i].Account.ID, accounts.RoleAdmin)
 		default:
 			_, err = s.Accounts.AddStaff(ctx, t.ID, accounts.AddStaffInput{Email: email, Name: name,
-				Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: platformInviteBase(r, &t)})
+				Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: s.platformInviteBase(r, &t)})
 		}
 		if err != nil {
 			return err

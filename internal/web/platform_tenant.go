@@ -351,7 +351,7 @@ func (s *Server) platformCreateTenant(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		_, err := s.Accounts.AddStaff(ctx, t.ID, accounts.AddStaffInput{Email: adminEmail, Name: adminName,
-			Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: platformInviteBase(r, &t)})
+			Roles: []accounts.Role{accounts.RoleAdmin}, LinkBase: s.platformInviteBase(r, &t)})
 		return platformAdminFields(err)
 	})
 	// The services invalidated the resolver inside the transaction; do it again now

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/netip"
 
@@ -77,3 +78,23 @@ func (ri *reqInfo) actor(userAgent string) audit.Actor {
 
 // signedIn reports whether anyone is signed in on this request.
 func (ri *reqInfo) signedIn() bool { return ri.Staff != nil || ri.Citizen != nil || ri.Operator != nil }
+
+// baseURL is scheme://host[:port] for links that leave the page (emails, the OIDC
+// redirect): the request's own host when host is "", or another host of the
+// installation (a tenant's site, seen from the console). The scheme is the
+// request's (behind a trusted proxy, X-Forwarded-Proto), and so is the port, when
+// it is not the scheme's default — local set-ups run on :8080.
+func (s *Server) baseURL(r *http.Request, host string) string {
+	ri := info(r)
+	scheme := "http"
+	if ri.Secure {
+		scheme = "https"
+	}
+	if host == "" {
+		host = ri.Host
+	}
+	if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" && port != "80" && port != "443" {
+		host = net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + host
+}
