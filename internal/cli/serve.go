@@ -89,7 +89,7 @@ func demoBanner(platformHost, port string, outbox bool, dataDir string) string {
 		}
 		fmt.Fprintf(&b, "  %-40s %-30s %s\n", s.Email, strings.ReplaceAll(where, "+", " + "), roles)
 	}
-	fmt.Fprintf(&b, "\nCitizens sign in through the demo identity provider (\"Entra con SPID o CIE\"),\nchoosing one of:")
+	fmt.Fprintf(&b, "\nCitizens sign in from \"Accedi all'area personale\" → \"Entra con SPID\" (the demo identity\nprovider stands in for SPID and CIE), choosing one of:")
 	for _, c := range demo.Citizens {
 		fmt.Fprintf(&b, " %s %s (%s);", c.GivenName, c.FamilyName, c.FiscalCode)
 	}
