@@ -67,6 +67,8 @@ type Store interface {
 	SetStaffRoles(ctx context.Context, tenantID, accountID int64, roles []Role) error
 	RemoveStaff(ctx context.Context, tenantID, accountID int64) error
 	StaffTenantIDs(ctx context.Context, accountID int64) ([]int64, error)
+	// StaffCounts returns the number of staff members of every tenant (platform view).
+	StaffCounts(ctx context.Context) (map[int64]int, error)
 
 	CreateOffice(ctx context.Context, o *Office) error
 	UpdateOffice(ctx context.Context, o *Office) error
@@ -620,6 +622,12 @@ func (s *Service) Account(ctx context.Context, id int64) (Account, error) {
 // StaffMember returns the membership of an account in a tenant; NotFound if none.
 func (s *Service) StaffMember(ctx context.Context, tenantID, accountID int64) (Staff, error) {
 	return s.store.StaffMember(ctx, tenantID, accountID)
+}
+
+// StaffCounts returns the number of staff members of every tenant, for the
+// platform operator's list of tenants.
+func (s *Service) StaffCounts(ctx context.Context) (map[int64]int, error) {
+	return s.store.StaffCounts(ctx)
 }
 
 // StaffList returns a tenant's staff.

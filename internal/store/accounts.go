@@ -292,6 +292,22 @@ func (db *DB) RemoveStaff(ctx context.Context, tenantID, accountID int64) error 
 	return notFound(db.execOne(ctx, "DELETE FROM staff WHERE tenant_id = ? AND account_id = ?", tenantID, accountID), "staff.not_found")
 }
 
+// StaffCounts returns how many staff members each tenant has (for the platform
+// console's list of tenants: a count per tenant, no one's data).
+func (db *DB) StaffCounts(ctx context.Context) (map[int64]int, error) {
+	type row struct {
+		tenant int64
+		n      int
+	}
+	rows, err := queryAll(ctx, db, func(r *sql.Rows) (row, error) { var x row; return x, r.Scan(&x.tenant, &x.n) },
+		"SELECT tenant_id, COUNT(*) FROM staff GROUP BY tenant_id")
+	out := make(map[int64]int, len(rows))
+	for _, x := range rows {
+		out[x.tenant] = x.n
+	}
+	return out, err
+}
+
 // StaffTenantIDs returns the tenants where an account is staff.
 func (db *DB) StaffTenantIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	return queryAll(ctx, db, func(r *sql.Rows) (int64, error) { var id int64; return id, r.Scan(&id) },

@@ -446,3 +446,21 @@ func TestCitizens(t *testing.T) {
 		}
 	}
 }
+
+func TestStaffCounts(t *testing.T) {
+	db := storetest.Open(t)
+	a := storetest.MustCreateTenant(t, db, "alfa")
+	b := storetest.MustCreateTenant(t, db, "beta")
+	storetest.MustCreateTenant(t, db, "gamma")
+	for i, email := range []string{"1@x.it", "2@x.it", "3@x.it"} {
+		acc := storetest.MustCreateAccount(t, db, email, "una-password-lunga")
+		storetest.MustAddStaff(t, db, a.ID, acc.ID, accounts.RoleViewer)
+		if i == 0 {
+			storetest.MustAddStaff(t, db, b.ID, acc.ID, accounts.RoleAdmin)
+		}
+	}
+	got, err := db.StaffCounts(ctx)
+	if err != nil || len(got) != 2 || got[a.ID] != 3 || got[b.ID] != 1 {
+		t.Fatalf("StaffCounts = %v, %v", got, err)
+	}
+}

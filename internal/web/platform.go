@@ -58,17 +58,16 @@ func (s *Server) platformTenants(w http.ResponseWriter, r *http.Request) {
 	if p.Status != string(tenants.StatusActive) && p.Status != string(tenants.StatusSuspended) {
 		p.Status = ""
 	}
+	counts, err := s.Accounts.StaffCounts(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, t := range all {
 		if p.Status != "" && string(t.Status) != p.Status || !platformTenantMatches(&t, p.Q) {
 			continue
 		}
-		// One small query per tenant: a consortium has hundreds of comuni, not more.
-		staff, err := s.Accounts.StaffList(ctx, t.ID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		row := platformTenantRow{Tenant: t, Staff: len(staff)}
+		row := platformTenantRow{Tenant: t, Staff: counts[t.ID]}
 		for _, m := range tenants.AllModules {
 			if t.Has(m) {
 				row.Modules = append(row.Modules, m)

@@ -107,8 +107,14 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, kind sessi
 	}
 	now := s.clock()
 	token, hash := secret.Token()
+	// A session of no one (sign-in in progress, a one-time message) lives an hour at
+	// most: anyone can create one, so they must not pile up.
+	life := s.cfg.SessionMax
+	if kind == session.Anonymous {
+		life = min(life, time.Hour)
+	}
 	sess := &session.Session{TokenHash: hash, TenantID: ri.tenantID(), Kind: kind, AccountID: accountID, CitizenID: citizenID,
-		Data: data, IP: ri.ClientIP.String(), UserAgent: clipString(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMax)}
+		Data: data, IP: ri.ClientIP.String(), UserAgent: clipString(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(life)}
 	if err := s.Sessions.CreateSession(r.Context(), sess); err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"piazza/internal/session"
 	"piazza/internal/tenants"
 )
 
@@ -309,5 +311,28 @@ func TestCookiesOnlyWhenNeeded(t *testing.T) {
 	}
 	if r.Header.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("a page that sets a cookie must not be stored: %q", r.Header.Get("Cache-Control"))
+	}
+}
+
+// A session of no one (started by anyone, e.g. a sign-in that is never finished)
+// expires within the hour; a signed-in session lives PIAZZA_SESSION_MAX.
+func TestAnonymousSessionsAreShortLived(t *testing.T) {
+	h := newHarness(t)
+	req := httptest.NewRequest(http.MethodGet, "http://borgo.example.it/", nil)
+	req = req.WithContext(withInfo(req.Context(), &reqInfo{Tenant: &h.borgo, Lang: "it"}))
+	rec := httptest.NewRecorder()
+	anon, err := h.srv.anonymousSession(rec, req)
+	if err != nil || anon.Kind != session.Anonymous || anon.ExpiresAt.Sub(anon.CreatedAt) != time.Hour {
+		t.Fatalf("anonymous session %+v, %v", anon, err)
+	}
+	if err := h.srv.startSession(rec, req, session.Staff, h.acc["admin@borgo"].ID, 0, session.Data{}); err != nil {
+		t.Fatal(err)
+	}
+	staff := info(req).Session
+	if staff.ExpiresAt.Sub(staff.CreatedAt) != h.cfg.SessionMax || staff.TokenHash == anon.TokenHash {
+		t.Fatalf("signed-in session %+v", staff)
+	}
+	if _, err := h.db.SessionByHash(context.Background(), anon.TokenHash, time.Now()); err == nil {
+		t.Fatal("signing in must replace the anonymous session")
 	}
 }
