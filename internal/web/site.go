@@ -7,33 +7,11 @@ import (
 
 	"piazza/internal/accounts"
 	"piazza/internal/tenants"
+	"piazza/internal/vocab"
 )
 
-// ServiceCategory is one of the 15 service categories of the Modello Comuni.
-type ServiceCategory struct {
-	Slug  string
-	Label string // Italian label, exactly as the model's vocabulary
-}
-
-// ServiceCategories is the model's controlled vocabulary of service categories
-// (checker: src/storage/municipality/menuItems.ts), in the model's order.
-var ServiceCategories = []ServiceCategory{
-	{"anagrafe-e-stato-civile", "Anagrafe e stato civile"},
-	{"cultura-e-tempo-libero", "Cultura e tempo libero"},
-	{"vita-lavorativa", "Vita lavorativa"},
-	{"imprese-e-commercio", "Imprese e commercio"},
-	{"appalti-pubblici", "Appalti pubblici"},
-	{"catasto-e-urbanistica", "Catasto e urbanistica"},
-	{"turismo", "Turismo"},
-	{"mobilita-e-trasporti", "Mobilità e trasporti"},
-	{"educazione-e-formazione", "Educazione e formazione"},
-	{"giustizia-e-sicurezza-pubblica", "Giustizia e sicurezza pubblica"},
-	{"tributi-finanze-e-contravvenzioni", "Tributi, finanze e contravvenzioni"},
-	{"ambiente", "Ambiente"},
-	{"salute-benessere-e-assistenza", "Salute, benessere e assistenza"},
-	{"autorizzazioni", "Autorizzazioni"},
-	{"agricoltura-e-pesca", "Agricoltura e pesca"},
-}
+// ServiceCategories are the model's service categories (see package vocab).
+var ServiceCategories = vocab.ServiceCategories
 
 func (s *Server) siteRoutes() []route {
 	m := tenants.ModuleSite
@@ -58,7 +36,7 @@ func (s *Server) siteRoutes() []route {
 
 type homeData struct {
 	Offices    []accounts.Office
-	Categories []ServiceCategory
+	Categories []vocab.ServiceCategory
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
