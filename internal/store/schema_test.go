@@ -14,6 +14,8 @@ import (
 var platformTables = map[string]bool{
 	"schema_migrations": true, "platform_settings": true, "tenants": true, "tenant_hosts": true, "accounts": true,
 	"sessions": true, "auth_attempts": true, "password_resets": true, "jobs": true,
+	// The shared catalogue belongs to the platform; tenants adopt copies.
+	"service_templates": true,
 }
 
 func TestTenantOwnedTablesLeadWithTenantID(t *testing.T) {
