@@ -15,15 +15,15 @@ import (
 // Template is a card published by the consortium operator in the shared catalogue,
 // with the JSON definition of its form when the card is an online service.
 type Template struct {
-	ID          int64
-	Card        Card   // the card's content; ids, office and publication are not part of it
-	FormJSON    []byte // the form definition, nil for cards without a form
-	Note        string // what the operator says about it (e.g. the law it implements)
+	ID           int64
+	Card         Card   // the card's content; ids, office and publication are not part of it
+	FormJSON     []byte // the form definition, nil for cards without a form
+	Note         string // what the operator says about it (e.g. the law it implements)
 	SourceTenant int64  // the tenant it was taken from
-	PublishedBy int64
-	PublishedAt time.Time
-	WithdrawnAt time.Time // zero while adoptable
-	Adoptions   int       // how many tenants adopted it
+	PublishedBy  int64
+	PublishedAt  time.Time
+	WithdrawnAt  time.Time // zero while adoptable
+	Adoptions    int       // how many tenants adopted it
 }
 
 // Withdrawn reports whether the template can no longer be adopted.
