@@ -21,6 +21,7 @@ import (
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
 	"piazza/internal/secret"
+	"piazza/internal/services"
 	"piazza/internal/store"
 	"piazza/internal/tenants"
 	"piazza/internal/web"
@@ -37,6 +38,7 @@ type App struct {
 	Resolver *tenants.Resolver
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
+	Services *services.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -104,6 +106,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Tenants = tenants.NewService(a.DB, a.DB, a.Keys, a.Resolver)
 	a.Mailer = web.NewMailer()
 	a.Accounts = accounts.NewService(a.DB, a.Keys, a.Mailer, accounts.DefaultPolicy, nil)
+	a.Services = services.New(a.DB, a.DB, nil, a.DB, nil)
 	return a, nil
 }
 
@@ -115,7 +118,8 @@ func (a *App) Build() error {
 	}
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
-		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
+		Services: a.Services,
+		Audit:    a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
 	})
 	if err != nil {

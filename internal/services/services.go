@@ -128,7 +128,7 @@ type Card struct {
 const DefaultMaxUploadMB = 20
 
 // MaxUploadBytes is the attachments limit of one application.
-func (c *Card) MaxUploadBytes() int64 {
+func (c Card) MaxUploadBytes() int64 {
 	mb := c.MaxUploadMB
 	if mb <= 0 {
 		mb = DefaultMaxUploadMB
@@ -137,11 +137,11 @@ func (c *Card) MaxUploadBytes() int64 {
 }
 
 // Online reports whether the card is used through a Piazza form.
-func (c *Card) Online() bool { return c.Channel == ChannelOnline && c.FormKey != "" }
+func (c Card) Online() bool { return c.Channel == ChannelOnline && c.FormKey != "" }
 
 // Usable reports whether a citizen can start the service at t: published, active
 // (or scheduled and past its date).
-func (c *Card) Usable(t time.Time) bool {
+func (c Card) Usable(t time.Time) bool {
 	if !c.Published {
 		return false
 	}
@@ -155,13 +155,13 @@ func (c *Card) Usable(t time.Time) bool {
 }
 
 // CategoryLabel is the model's label of the card's category.
-func (c *Card) CategoryLabel() string {
+func (c Card) CategoryLabel() string {
 	cat, _ := vocab.CategoryBySlug(c.Category)
 	return cat.Label
 }
 
 // TopicLabels are the model's labels of the card's topics.
-func (c *Card) TopicLabels() []string {
+func (c Card) TopicLabels() []string {
 	out := make([]string, 0, len(c.Topics))
 	for _, s := range c.Topics {
 		if t, ok := vocab.TopicBySlug(s); ok {
@@ -172,7 +172,7 @@ func (c *Card) TopicLabels() []string {
 }
 
 // HasAudience reports whether the card addresses a.
-func (c *Card) HasAudience(a Audience) bool { return slices.Contains(c.Audiences, a) }
+func (c Card) HasAudience(a Audience) bool { return slices.Contains(c.Audiences, a) }
 
 // Normalize trims the fields, derives the slug and drops duplicate list items.
 func (c *Card) Normalize() {

@@ -159,6 +159,11 @@ func TestBackofficeAccess(t *testing.T) {
 	}
 }
 
+// foreignIDs gives TestBackofficeForeignSessionIs404 an id of Marina's for the {id}
+// of each back-office section ("servizi" for /backoffice/servizi/{id}); each
+// module's tests add their sections in an init function.
+var foreignIDs = map[string]func(h *harness, fx boFixture) string{}
+
 // TestBackofficeForeignSessionIs404 is the cross-tenant test: a session of Borgo
 // presented on Marina's host gets 404 on every back-office route (whatever the
 // person's roles, even for someone who is also Marina's admin), and changes nothing.
@@ -170,6 +175,9 @@ func TestBackofficeForeignSessionIs404(t *testing.T) {
 		"uffici":    id(fx.marinaOffice.ID),
 		"personale": id(h.acc["operator@marina"].ID),
 		"cittadini": id(fx.marinaCitizen.ID),
+	}
+	for section, make := range foreignIDs {
+		ids[section] = make(h, fx)
 	}
 	before := marinaState(h)
 	auditBefore := len(h.auditLog(h.marina.ID, audit.Filter{}))

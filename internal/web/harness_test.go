@@ -19,6 +19,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/jobs"
 	"piazza/internal/secret"
+	"piazza/internal/services"
 	"piazza/internal/session"
 	"piazza/internal/store"
 	"piazza/internal/store/storetest"
@@ -39,6 +40,7 @@ type harness struct {
 	jobs     *jobs.Runner
 	tenants  *tenants.Service
 	accounts *accounts.Service
+	services *services.Service
 	borgo    tenants.Tenant
 	marina   tenants.Tenant
 	// accounts by role: "admin@borgo", "operator@borgo", "viewer@borgo",
@@ -71,12 +73,13 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	h.tenants = tenants.NewService(h.db, h.db, h.keys, resolver)
 	mailer := NewMailer()
 	h.accounts = accounts.NewService(h.db, h.keys, mailer, accounts.DefaultPolicy, nil)
+	h.services = services.New(h.db, h.db, nil, h.db, nil)
 	blobs, err := blob.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := Deps{Config: h.cfg, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
-		Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
+		Services: h.services, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
 	for _, o := range opts {
 		o(&d)
 	}

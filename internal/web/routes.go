@@ -50,10 +50,12 @@ func (s *Server) buildRoutes() {
 		s.citizenRoutes(),
 		s.staffAuthRoutes(),
 		s.backofficeRoutes(),
+		s.servicesRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
 		s.platformRoutes(),
+		s.catalogueRoutes(),
 	)
 	for _, rt := range tenantRoutes {
 		s.tenantMx.Handle(rt.pattern, s.wrap(rt))

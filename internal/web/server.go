@@ -20,6 +20,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/jobs"
 	"piazza/internal/secret"
+	"piazza/internal/services"
 	"piazza/internal/session"
 	"piazza/internal/tenants"
 )
@@ -54,6 +55,7 @@ type Deps struct {
 	Resolver *tenants.Resolver
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
+	Services *services.Service
 	Audit    audit.Store
 	Sessions session.Store
 	Jobs     *jobs.Runner

@@ -22,8 +22,6 @@ func (s *Server) siteRoutes() []route {
 		{pattern: "GET /amministrazione/uffici/{slug}", handler: s.office, module: m},
 		{pattern: "GET /novita", handler: s.sectionPage("site/novita.html", "site.first.news"), module: m},
 		{pattern: "GET /novita/{kind}", handler: s.newsList, module: m},
-		{pattern: "GET /servizi", handler: s.servicesPage},
-		{pattern: "GET /servizi/{category}", handler: s.serviceCategory},
 		{pattern: "GET /vivere-il-comune", handler: s.sectionPage("site/vivere.html", "site.first.live"), module: m},
 		{pattern: "GET /vivere-il-comune/{kind}", handler: s.liveList, module: m},
 		{pattern: "GET /domande-frequenti", handler: s.staticPage("site/faq.html", "site.faq.title")},
@@ -106,22 +104,6 @@ func (s *Server) liveList(w http.ResponseWriter, r *http.Request) {
 	title := "site.second." + kind
 	s.render(w, r, page{Template: "site/lista.html", Title: title,
 		Crumbs: []Crumb{{Label: "site.first.live", URL: "/vivere-il-comune"}, {Label: title}}, Data: emptyList{Kind: kind}})
-}
-
-func (s *Server) servicesPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, page{Template: "site/servizi.html", Title: "site.first.services",
-		Crumbs: []Crumb{{Label: "site.first.services"}}, Data: ServiceCategories})
-}
-
-func (s *Server) serviceCategory(w http.ResponseWriter, r *http.Request) {
-	for _, c := range ServiceCategories {
-		if c.Slug == r.PathValue("category") {
-			s.render(w, r, page{Template: "site/servizi-categoria.html", Title: c.Label,
-				Crumbs: []Crumb{{Label: "site.first.services", URL: "/servizi"}, {Label: c.Label}}, Data: c})
-			return
-		}
-	}
-	s.notFound(w, r)
 }
 
 // themeCSS serves the tenant's colours. The URL carries the tenant version, so it is
