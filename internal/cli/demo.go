@@ -23,7 +23,7 @@ that holds real data it refuses.`)
 		return err
 	}
 	defer a.Close()
-	d := demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs}
+	d := demoDeps(a)
 	isDemo, err := demo.IsDemoStore(ctx, a.DB)
 	if err != nil {
 		return err

@@ -46,3 +46,8 @@ func demoIdentityProvider(ctx context.Context, a *app.App) error {
 	a.Log.Info("demo identity provider mounted", "issuer", issuer)
 	return nil
 }
+
+// demoDeps are the services the demo loader fills.
+func demoDeps(a *app.App) demo.Deps {
+	return demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs, Services: a.Services}
+}

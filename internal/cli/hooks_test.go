@@ -65,7 +65,7 @@ func TestDemoIdentityProviderNeverRunsOnRealData(t *testing.T) {
 		}
 	}
 	loadDemo := func(ctx context.Context, a *app.App) {
-		d := demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs}
+		d := demoDeps(a)
 		if _, err := demo.Ensure(ctx, d, demo.Issuer(a.Config.PlatformHost, a.Config.Port())); err != nil {
 			t.Fatal(err)
 		}

@@ -36,7 +36,7 @@ setting and how to run one node or several.`)
 		return err
 	}
 	cfg = a.Config
-	d := demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs}
+	d := demoDeps(a)
 	if cfg.Demo {
 		loaded, err := demo.Ensure(ctx, d, demo.Issuer(cfg.PlatformHost, cfg.Port()))
 		if err != nil {

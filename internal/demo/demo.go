@@ -20,6 +20,7 @@ import (
 	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/secret"
+	"piazza/internal/services"
 	"piazza/internal/tenants"
 )
 
@@ -86,6 +87,8 @@ type Deps struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Blobs    blob.Store
+	// Services, when set, gives each comune its service cards.
+	Services *services.Service
 }
 
 // ErrNotDemoStore means the store holds real data: the demo must not touch it.
@@ -167,6 +170,7 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 	return d.Store.Atomic(ctx, func(ctx context.Context) error {
 		ids := map[string]int64{}
 		officesOf := map[string][]accounts.Office{}
+		operatorOf := map[string]int64{}
 		for _, c := range comuni() {
 			t := c.tenant
 			if err := d.Tenants.Create(ctx, &t); err != nil {
@@ -215,12 +219,21 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 					return err
 				}
 				if s.Roles[0] == accounts.RoleOperator {
+					operatorOf[slug] = a.ID
 					// The operator works at the registry office and the front desk.
 					for _, o := range officesOf[slug][:2] {
 						if err := d.Store.SetOfficeMembers(ctx, ids[slug], o.ID, []int64{a.ID}); err != nil {
 							return err
 						}
 					}
+				}
+			}
+		}
+		if d.Services != nil {
+			for _, c := range comuni() {
+				slug := c.tenant.Slug
+				if err := loadServices(ctx, d, ids[slug], slug, officesOf[slug], operatorOf[slug]); err != nil {
+					return err
 				}
 			}
 		}
