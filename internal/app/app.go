@@ -116,10 +116,14 @@ func (a *App) Build() error {
 	if a.DB.Dialect() == store.SQLite {
 		stats["read"] = func() web.DBStats { return dbStats(a.DB.ReadStats()) }
 	}
+	var outbox web.Outbox
+	if a.Outbox != nil {
+		outbox = a.Outbox
+	}
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
-		Services: a.Services,
-		Audit:    a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
+		Services: a.Services, Outbox: outbox,
+		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
 	})
 	if err != nil {

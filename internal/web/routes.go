@@ -51,11 +51,13 @@ func (s *Server) buildRoutes() {
 		s.staffAuthRoutes(),
 		s.backofficeRoutes(),
 		s.servicesRoutes(),
+		s.outboxRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
 		s.platformRoutes(),
 		s.catalogueRoutes(),
+		s.platformOutboxRoutes(),
 	)
 	for _, rt := range tenantRoutes {
 		s.tenantMx.Handle(rt.pattern, s.wrap(rt))

@@ -56,6 +56,8 @@ type Deps struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Services *services.Service
+	// Outbox, when set, shows the mail written to the outbox directory.
+	Outbox   Outbox
 	Audit    audit.Store
 	Sessions session.Store
 	Jobs     *jobs.Runner
