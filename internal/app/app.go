@@ -18,6 +18,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
 	"piazza/internal/secret"
@@ -39,6 +40,7 @@ type App struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Services *services.Service
+	Feedback *feedback.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -107,6 +109,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Mailer = web.NewMailer()
 	a.Accounts = accounts.NewService(a.DB, a.Keys, a.Mailer, accounts.DefaultPolicy, nil)
 	a.Services = services.New(a.DB, a.DB, nil, a.DB, nil)
+	a.Feedback = feedback.New(a.DB, nil)
 	return a, nil
 }
 
@@ -122,7 +125,7 @@ func (a *App) Build() error {
 	}
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
-		Services: a.Services, Outbox: outbox,
+		Services: a.Services, Feedback: a.Feedback, Outbox: outbox,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
 	})

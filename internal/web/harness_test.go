@@ -17,6 +17,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -79,7 +80,7 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 		t.Fatal(err)
 	}
 	d := Deps{Config: h.cfg, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
-		Services: h.services, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
+		Services: h.services, Feedback: feedback.New(h.db, nil), Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
 	for _, o := range opts {
 		o(&d)
 	}

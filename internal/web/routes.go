@@ -38,6 +38,10 @@ type route struct {
 	totpSetup bool
 	// platform is set by buildRoutes for the platform console's routes.
 	platform bool
+	// anonymousPost marks a public form that anonymous visitors send from any page
+	// (the page rating): it is checked by the browser's origin headers alone, since a
+	// token would need a cookie on every public page.
+	anonymousPost bool
 }
 
 // buildRoutes assembles the two route tables. Each area of the product contributes
@@ -52,6 +56,7 @@ func (s *Server) buildRoutes() {
 		s.backofficeRoutes(),
 		s.servicesRoutes(),
 		s.outboxRoutes(),
+		s.feedbackRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
@@ -137,7 +142,11 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, err)
 				return
 			}
-			if err := s.checkCSRF(r); err != nil {
+			csrf := s.checkCSRF
+			if rt.anonymousPost {
+				csrf = s.checkOrigin
+			}
+			if err := csrf(r); err != nil {
 				s.fail(w, r, err)
 				return
 			}

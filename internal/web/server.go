@@ -18,6 +18,7 @@ import (
 	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -56,6 +57,7 @@ type Deps struct {
 	Tenants  *tenants.Service
 	Accounts *accounts.Service
 	Services *services.Service
+	Feedback *feedback.Service
 	// Outbox, when set, shows the mail written to the outbox directory.
 	Outbox   Outbox
 	Audit    audit.Store

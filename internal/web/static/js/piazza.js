@@ -34,6 +34,25 @@
     });
   });
 
+  // The rating component sends in the background and thanks in place; without
+  // JavaScript the form posts and a thank-you page follows.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.classList || !form.classList.contains("piazza-rating") || !window.fetch) return;
+    e.preventDefault();
+    var done = form.querySelector(".piazza-feedback-done");
+    fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), headers: { "X-Requested-With": "piazza" }, credentials: "same-origin" })
+      .then(function (res) {
+        if (res.status === 204) {
+          form.querySelectorAll("fieldset, .form-group, button").forEach(function (el) { el.hidden = true; });
+          done.textContent = form.getAttribute("data-thanks");
+        } else {
+          done.textContent = form.getAttribute("data-error");
+        }
+      })
+      .catch(function () { form.submit(); });
+  });
+
   // Move focus to the error summary after a failed submission, so screen readers
   // announce it.
   document.addEventListener("DOMContentLoaded", function () {
