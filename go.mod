@@ -5,6 +5,7 @@ go 1.26.0
 replace modernc.org/libc => modernc.org/libc v1.77.1
 
 require (
+	github.com/blevesearch/snowballstem v0.9.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coreos/go-oidc/v3 v3.21.0

@@ -21,6 +21,7 @@ import (
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
+	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
 	"piazza/internal/store"
@@ -41,6 +42,7 @@ type App struct {
 	Accounts *accounts.Service
 	Services *services.Service
 	Feedback *feedback.Service
+	Search   *search.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -110,6 +112,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Accounts = accounts.NewService(a.DB, a.Keys, a.Mailer, accounts.DefaultPolicy, nil)
 	a.Services = services.New(a.DB, a.DB, nil, a.DB, nil)
 	a.Feedback = feedback.New(a.DB, nil)
+	a.Search = search.New(a.DB)
+	a.Services.SetIndexer(a.Search)
 	return a, nil
 }
 
@@ -125,7 +129,7 @@ func (a *App) Build() error {
 	}
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
-		Services: a.Services, Feedback: a.Feedback, Outbox: outbox,
+		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
 	})

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"piazza/internal/apperr"
 	"piazza/internal/audit"
 	"piazza/internal/check"
+	"piazza/internal/search"
 )
 
 // Template is a card published by the consortium operator in the shared catalogue,
@@ -56,6 +58,7 @@ type Service struct {
 	audit   AuditStore
 	forms   Forms
 	offices Offices
+	index   search.Indexer
 	now     func() time.Time
 }
 
@@ -70,6 +73,26 @@ func New(st Store, au AuditStore, forms Forms, offices Offices, now func() time.
 
 // SetForms connects the forms module (it is built after this one).
 func (s *Service) SetForms(f Forms) { s.forms = f }
+
+// SetIndexer keeps the site search current with the published cards.
+func (s *Service) SetIndexer(ix search.Indexer) { s.index = ix }
+
+// URL is the card's path on the site.
+func (c Card) URL() string { return "/servizi/" + c.Category + "/" + c.Slug }
+
+// reindex puts a published card in the search index, or takes it out.
+func (s *Service) reindex(ctx context.Context, c Card) error {
+	if s.index == nil {
+		return nil
+	}
+	ref := strconv.FormatInt(c.ID, 10)
+	if !c.Published {
+		return s.index.Remove(ctx, c.TenantID, search.KindService, ref)
+	}
+	body := strings.Join([]string{c.Description, c.WhoFor, c.HowTo, c.Needed, c.Outcome, c.Timing, c.Costs, c.Access, c.Conditions}, "\n")
+	return s.index.Index(ctx, search.Document{TenantID: c.TenantID, Kind: search.KindService, RefID: ref, Title: c.Title,
+		Summary: c.Summary, Body: body, URL: c.URL(), Topics: c.Topics, PublishedAt: c.UpdatedAt})
+}
 
 // Card returns a card of the tenant.
 func (s *Service) Card(ctx context.Context, tenantID, id int64) (Card, error) {
@@ -127,6 +150,15 @@ func (s *Service) Save(ctx context.Context, c *Card) error {
 		if err != nil {
 			return err
 		}
+		// Publication is not part of the card's content: the stored flag decides.
+		cur, err := s.store.Card(ctx, c.TenantID, c.ID)
+		if err != nil {
+			return err
+		}
+		c.Published, c.UpdatedAt = cur.Published, cur.UpdatedAt
+		if err := s.reindex(ctx, *c); err != nil {
+			return err
+		}
 		return s.audit.AppendAudit(ctx, audit.New(ctx, c.TenantID, action, "service", strconv.FormatInt(c.ID, 10), c.Title))
 	})
 }
@@ -147,6 +179,10 @@ func (s *Service) SetPublished(ctx context.Context, tenantID, id int64, on bool)
 		if err := s.store.SetCardPublished(ctx, tenantID, id, on, s.now().UTC()); err != nil {
 			return err
 		}
+		c.Published = on
+		if err := s.reindex(ctx, c); err != nil {
+			return err
+		}
 		action := "service.unpublish"
 		if on {
 			action = "service.publish"
@@ -164,6 +200,10 @@ func (s *Service) Delete(ctx context.Context, tenantID, id int64) error {
 			return err
 		}
 		if err := s.store.DeleteCard(ctx, tenantID, id); err != nil {
+			return err
+		}
+		c.Published = false
+		if err := s.reindex(ctx, c); err != nil {
 			return err
 		}
 		return s.audit.AppendAudit(ctx, audit.New(ctx, tenantID, "service.delete", "service", strconv.FormatInt(id, 10), c.Title))

@@ -19,6 +19,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
+	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
 	"piazza/internal/session"
@@ -42,6 +43,7 @@ type harness struct {
 	tenants  *tenants.Service
 	accounts *accounts.Service
 	services *services.Service
+	search   *search.Service
 	borgo    tenants.Tenant
 	marina   tenants.Tenant
 	// accounts by role: "admin@borgo", "operator@borgo", "viewer@borgo",
@@ -75,12 +77,14 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	mailer := NewMailer()
 	h.accounts = accounts.NewService(h.db, h.keys, mailer, accounts.DefaultPolicy, nil)
 	h.services = services.New(h.db, h.db, nil, h.db, nil)
+	h.search = search.New(h.db)
+	h.services.SetIndexer(h.search)
 	blobs, err := blob.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := Deps{Config: h.cfg, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
-		Services: h.services, Feedback: feedback.New(h.db, nil), Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
+		Services: h.services, Feedback: feedback.New(h.db, nil), Search: h.search, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
 	for _, o := range opts {
 		o(&d)
 	}

@@ -57,6 +57,7 @@ func (s *Server) buildRoutes() {
 		s.servicesRoutes(),
 		s.outboxRoutes(),
 		s.feedbackRoutes(),
+		s.searchRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),

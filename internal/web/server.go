@@ -20,6 +20,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
+	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
 	"piazza/internal/session"
@@ -58,6 +59,7 @@ type Deps struct {
 	Accounts *accounts.Service
 	Services *services.Service
 	Feedback *feedback.Service
+	Search   *search.Service
 	// Outbox, when set, shows the mail written to the outbox directory.
 	Outbox   Outbox
 	Audit    audit.Store
