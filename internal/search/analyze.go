@@ -3,6 +3,7 @@ package search
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/blevesearch/snowballstem"
@@ -22,12 +23,38 @@ func Terms(text string) []string {
 		if len(w) > 60 || stopwords[w] {
 			continue
 		}
-		t := fold(stem(w))
+		t := term(w)
 		if t != "" {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// stems caches the terms of words already seen: text repeats its words (Zipf), and
+// stemming is most of the cost of indexing. The cache is dropped when it grows too big.
+var stems = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const maxCachedStems = 200_000
+
+func term(w string) string {
+	stems.RLock()
+	t, ok := stems.m[w]
+	stems.RUnlock()
+	if ok {
+		return t
+	}
+	t = fold(stem(w))
+	stems.Lock()
+	if len(stems.m) >= maxCachedStems {
+		stems.m = map[string]string{}
+	}
+	stems.m[w] = t
+	stems.Unlock()
+	return t
 }
 
 func stem(w string) string {

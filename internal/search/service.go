@@ -61,16 +61,24 @@ type Match struct {
 	Offset   int
 }
 
+// Facets are the counts of a search.
+type Facets struct {
+	Total  int
+	Kinds  map[Kind]int
+	Topics map[string]int
+}
+
 // Store is the index in the database.
 type Store interface {
 	// IndexDocument stores d with the index tokens of its title and of its text.
 	IndexDocument(ctx context.Context, d Document, titleTokens, bodyTokens []string) error
 	RemoveDocument(ctx context.Context, tenantID int64, kind Kind, refID string) error
-	// SearchDocuments returns the best matches, most relevant first (title matches
-	// weigh more), and how many there are in all.
-	SearchDocuments(ctx context.Context, m Match) ([]Hit, int, error)
-	// SearchFacets counts the matches per kind and per topic.
-	SearchFacets(ctx context.Context, m Match) (map[Kind]int, map[string]int, error)
+	// SearchDocuments returns a page of the matches, most relevant first (title
+	// matches weigh more).
+	SearchDocuments(ctx context.Context, m Match) ([]Hit, error)
+	// SearchFacets counts the matches: per kind and per topic (ignoring m's Kind and
+	// Topic, so the other choices show), and in all (with them).
+	SearchFacets(ctx context.Context, m Match) (Facets, error)
 }
 
 // Service is the search module; it is also the Indexer the content modules use.
@@ -140,16 +148,17 @@ func (s *Service) Search(ctx context.Context, tenantID int64, q Query) (Results,
 		terms = terms[:MaxQueryTerms]
 	}
 	m := Match{TenantID: tenantID, Tokens: Tokens(tenantID, terms), Kind: q.Kind, Topic: q.Topic, Limit: PageSize, Offset: (q.Page - 1) * PageSize}
-	hits, total, err := s.store.SearchDocuments(ctx, m)
+	f, err := s.store.SearchFacets(ctx, m)
 	if err != nil {
 		return r, err
 	}
-	all := m
-	all.Kind, all.Topic = "", ""
-	kinds, topics, err := s.store.SearchFacets(ctx, all)
-	if err != nil {
-		return r, err
+	var hits []Hit
+	if f.Total > m.Offset {
+		if hits, err = s.store.SearchDocuments(ctx, m); err != nil {
+			return r, err
+		}
 	}
+	total, kinds, topics := f.Total, f.Kinds, f.Topics
 	for i := range hits {
 		hits[i].Snippet = Snippet(hits[i].Summary+" "+hits[i].Body, terms, 30)
 	}
@@ -178,6 +187,12 @@ func Snippet(text string, terms []string, width int) []Fragment {
 	first := -1
 	for i, w := range words {
 		core := strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		// A word can only stem to a term it starts with (once folded): skip the
+		// stemmer for the others.
+		low := fold(strings.ToLower(core))
+		if !slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(low, t) }) {
+			continue
+		}
 		for _, t := range Terms(core) {
 			if slices.Contains(terms, t) {
 				matches[i] = true

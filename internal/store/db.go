@@ -278,6 +278,12 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// QueryRowRaw runs a query of one row outside the store's methods; for benchmarks and
+// tests only.
+func QueryRowRaw(ctx context.Context, db *DB, q string, args ...any) *sql.Row {
+	return db.queryRow(ctx, q, args...)
+}
+
 // ExecRaw runs a statement outside the domain methods (benchmarks and operations
 // scripts only; never from request handlers).
 func ExecRaw(ctx context.Context, db *DB, q string, args ...any) error {

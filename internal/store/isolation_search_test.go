@@ -45,16 +45,16 @@ func init() {
 			t.Fatalf("Search(A) = %+v, %v", r, err)
 		}
 		// A's tokens never match B's documents, even forged by hand.
-		hits, _, _ := w.db.SearchDocuments(ctx, search.Match{TenantID: w.a, Tokens: search.Tokens(w.b, search.Terms("biciclette")), Limit: 10})
+		hits, _ := w.db.SearchDocuments(ctx, search.Match{TenantID: w.a, Tokens: search.Tokens(w.b, search.Terms("biciclette")), Limit: 10})
 		if len(hits) != 0 {
 			t.Fatalf("B's tokens matched under A: %+v", hits)
 		}
 	}
 	isolationChecks["SearchFacets"] = func(t *testing.T, w *world) {
 		indexBoth(t, w)
-		kinds, _, err := w.db.SearchFacets(ctx, search.Match{TenantID: w.a, Tokens: search.Tokens(w.a, search.Terms("biciclette"))})
-		if err != nil || kinds[search.KindNews] != 1 {
-			t.Fatalf("SearchFacets(A) = %v, %v", kinds, err)
+		f, err := w.db.SearchFacets(ctx, search.Match{TenantID: w.a, Tokens: search.Tokens(w.a, search.Terms("biciclette"))})
+		if err != nil || f.Kinds[search.KindNews] != 1 || f.Total != 1 {
+			t.Fatalf("SearchFacets(A) = %+v, %v", f, err)
 		}
 	}
 }

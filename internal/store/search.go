@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"piazza/internal/search"
@@ -97,25 +98,19 @@ func (db *DB) matchSQL(m search.Match) (string, []any) {
 	return from, args
 }
 
-// SearchDocuments returns a page of matches, the most relevant first, and their count.
-func (db *DB) SearchDocuments(ctx context.Context, m search.Match) ([]search.Hit, int, error) {
+// SearchDocuments returns a page of matches, the most relevant first.
+func (db *DB) SearchDocuments(ctx context.Context, m search.Match) ([]search.Hit, error) {
 	if len(m.Tokens) == 0 {
-		return nil, 0, nil
+		return nil, nil
 	}
 	from, args := db.matchSQL(m)
-	var total int
-	if err := db.queryRow(ctx, "SELECT COUNT(*) FROM "+from, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
 	rank := "bm25(search_fts, 5.0, 1.0)" // lower is better
-	order := "rank, d.published_at DESC"
 	if db.dialect == Postgres {
 		rank = "-ts_rank(d.tokens, plainto_tsquery('simple', ?))"
-		order = "rank, d.published_at DESC"
 		args = append([]any{strings.Join(m.Tokens, " ")}, args...)
 	}
 	args = append(args, m.Limit, m.Offset)
-	hits, err := queryAll(ctx, db, func(r *sql.Rows) (search.Hit, error) {
+	return queryAll(ctx, db, func(r *sql.Rows) (search.Hit, error) {
 		var h search.Hit
 		var topics string
 		err := r.Scan(&h.TenantID, &h.Kind, &h.RefID, &h.Title, &h.Summary, &h.Body, &h.URL, &topics, ts(&h.PublishedAt), &h.Lang, &h.Rank)
@@ -123,32 +118,44 @@ func (db *DB) SearchDocuments(ctx context.Context, m search.Match) ([]search.Hit
 		h.Rank = -h.Rank
 		return h, err
 	}, "SELECT d.tenant_id, d.kind, d.ref_id, d.title, d.summary, d.body, d.url, d.topics, d.published_at, d.lang, "+rank+" AS rank FROM "+
-		from+" ORDER BY "+order+" LIMIT ? OFFSET ?", args...)
-	return hits, total, err
+		from+" ORDER BY rank, d.published_at DESC LIMIT ? OFFSET ?", args...)
 }
 
-// SearchFacets counts the matches per kind and per topic.
-func (db *DB) SearchFacets(ctx context.Context, m search.Match) (map[search.Kind]int, map[string]int, error) {
-	kinds, topics := map[search.Kind]int{}, map[string]int{}
+// SearchFacets counts the matches per kind and per topic (without m's Kind and
+// Topic) and in all (with them), in one pass over the matching rows.
+func (db *DB) SearchFacets(ctx context.Context, m search.Match) (search.Facets, error) {
+	f := search.Facets{Kinds: map[search.Kind]int{}, Topics: map[string]int{}}
 	if len(m.Tokens) == 0 {
-		return kinds, topics, nil
+		return f, nil
 	}
-	from, args := db.matchSQL(m)
+	all := m
+	all.Kind, all.Topic = "", ""
+	from, args := db.matchSQL(all)
 	rows, err := db.query(ctx, "SELECT d.kind, d.topics FROM "+from+" LIMIT 100000", args...)
 	if err != nil {
-		return nil, nil, err
+		return f, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k search.Kind
-		var ts string
-		if err := rows.Scan(&k, &ts); err != nil {
-			return nil, nil, err
+		var topics string
+		if err := rows.Scan(&k, &topics); err != nil {
+			return f, err
 		}
-		kinds[k]++
-		for _, t := range strings.Fields(ts) {
-			topics[t]++
+		ts := strings.Fields(topics)
+		kindOK := m.Kind == "" || k == m.Kind
+		topicOK := m.Topic == "" || slices.Contains(ts, m.Topic)
+		if topicOK {
+			f.Kinds[k]++
+		}
+		if kindOK {
+			for _, t := range ts {
+				f.Topics[t]++
+			}
+		}
+		if kindOK && topicOK {
+			f.Total++
 		}
 	}
-	return kinds, topics, rows.Err()
+	return f, rows.Err()
 }
