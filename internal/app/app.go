@@ -18,6 +18,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/content"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
@@ -43,6 +44,7 @@ type App struct {
 	Services *services.Service
 	Feedback *feedback.Service
 	Search   *search.Service
+	Content  *content.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -114,6 +116,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Feedback = feedback.New(a.DB, nil)
 	a.Search = search.New(a.DB)
 	a.Services.SetIndexer(a.Search)
+	a.Content = content.New(a.DB, a.DB, a.Blobs, nil, nil)
 	return a, nil
 }
 
@@ -129,7 +132,7 @@ func (a *App) Build() error {
 	}
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
-		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox,
+		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox, Content: a.Content,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,
 	})

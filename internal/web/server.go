@@ -18,6 +18,7 @@ import (
 	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/content"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/search"
@@ -60,6 +61,7 @@ type Deps struct {
 	Services *services.Service
 	Feedback *feedback.Service
 	Search   *search.Service
+	Content  *content.Service
 	// Outbox, when set, shows the mail written to the outbox directory.
 	Outbox   Outbox
 	Audit    audit.Store
