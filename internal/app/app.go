@@ -22,6 +22,7 @@ import (
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
+	"piazza/internal/protocol"
 	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -45,6 +46,7 @@ type App struct {
 	Feedback *feedback.Service
 	Search   *search.Service
 	Content  *content.Service
+	Protocol *protocol.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -117,6 +119,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Search = search.New(a.DB)
 	a.Services.SetIndexer(a.Search)
 	a.Content = content.New(a.DB, a.DB, a.Blobs, nil, nil)
+	a.Protocol = protocol.New(a.DB, a.Blobs)
+	a.Jobs.Register(protocol.DailyJob, a.protocolDaily)
 	return a, nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"piazza/internal/audit"
 	"piazza/internal/jobs"
+	"piazza/internal/protocol"
 )
 
 const pruneJob = "maintenance.prune"
@@ -18,6 +20,11 @@ func (a *App) schedule(ctx context.Context) {
 		hour := time.Now().UTC().Format("2006-01-02T15")
 		if err := a.Jobs.Enqueue(ctx, 0, pruneJob, struct{}{}, jobs.Unique("prune:"+hour), jobs.MaxAttempts(3)); err != nil && ctx.Err() == nil {
 			a.Log.Warn("schedule clean-up", "err", err)
+		}
+		// The daily protocol registers: once per day in Europe/Rome, the first tick
+		// after midnight (and at start-up, to make up for downtime).
+		if err := a.Jobs.Enqueue(ctx, 0, protocol.DailyJob, struct{}{}, jobs.Unique("protocol.daily:"+protocol.DayOf(time.Now())), jobs.MaxAttempts(20)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("schedule daily protocol registers", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -46,4 +53,13 @@ func (a *App) prune(ctx context.Context, _ jobs.Job) error {
 	}
 	a.Log.Info("clean-up", "sessions", s, "auth_attempts", at, "jobs", j)
 	return nil
+}
+
+// protocolDaily produces the daily protocol registers of the days that have none.
+func (a *App) protocolDaily(ctx context.Context, _ jobs.Job) error {
+	made, err := a.Protocol.RunDaily(audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Label: "registro giornaliero"}))
+	if len(made) > 0 {
+		a.Log.Info("daily protocol registers", "produced", len(made))
+	}
+	return err
 }

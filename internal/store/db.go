@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -180,6 +182,48 @@ func (db *DB) Atomic(ctx context.Context, fn func(ctx context.Context) error) (e
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// savepoints numbers savepoint names, so that nested savepoints never clash.
+var savepoints atomic.Int64
+
+// Savepoint runs fn inside the transaction carried by ctx so that, if fn fails (or
+// panics), what it did is undone while the transaction goes on: SAVEPOINT before,
+// RELEASE after success, ROLLBACK TO on failure. Both dialects support it, and
+// savepoints nest. Without a transaction in ctx it is Atomic.
+func (db *DB) Savepoint(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	tx, ok := ctx.Value(txKey{}).(*sql.Tx)
+	if !ok {
+		return db.Atomic(ctx, fn)
+	}
+	name := "sp_" + strconv.FormatInt(savepoints.Add(1), 10)
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	undo := func() error {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); err != nil {
+			return fmt.Errorf("rollback to savepoint: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			undo()
+			panic(p)
+		}
+	}()
+	if err = fn(ctx); err != nil {
+		if uerr := undo(); uerr != nil {
+			// The transaction is unusable now; its commit will fail too.
+			return errors.Join(err, uerr)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
 }

@@ -86,6 +86,15 @@ func (d Dialect) skipLocked() string {
 	return "" // SQLite serialises writers: the immediate transaction is the lock
 }
 
+// forUpdate is appended to a SELECT that locks the rows it reads until the
+// transaction ends.
+func (d Dialect) forUpdate() string {
+	if d == Postgres {
+		return " FOR UPDATE"
+	}
+	return "" // SQLite has one writer: the immediate transaction holds the lock
+}
+
 // timeScan scans a time stored by either dialect into a time.Time (UTC). NULL
 // leaves the zero time.
 type timeScan struct{ t *time.Time }

@@ -1,0 +1,254 @@
+package protocol
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// RegisterStore is what the built-in register needs from the database; *store.DB
+// implements it. Every method but Atomic joins the transaction carried by ctx.
+type RegisterStore interface {
+	// Atomic runs fn in a transaction (or joins the one in ctx).
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	// Savepoint runs fn inside the transaction in ctx so that, if fn fails, what it
+	// did is undone while the transaction goes on.
+	Savepoint(ctx context.Context, fn func(ctx context.Context) error) error
+	// LockProtocolCounter locks the tenant's counter of year until the transaction
+	// ends (creating it at 0) and returns the last number used.
+	LockProtocolCounter(ctx context.Context, tenantID int64, year int) (int64, error)
+	// SetProtocolCounter sets the last number used of the tenant's year.
+	SetProtocolCounter(ctx context.Context, tenantID int64, year int, last int64) error
+	// InsertProtocolRecord stores r with its documents and sets r.ID.
+	InsertProtocolRecord(ctx context.Context, r *Record) error
+}
+
+// DefaultBatch is the most registrations one transaction takes.
+const DefaultBatch = 512
+
+// GroupRegister is the built-in register. Concurrent registrations of one tenant
+// queue up; one goroutine per busy tenant takes the whole queue (up to the batch
+// size) and registers it in one transaction:
+//
+//  1. lock the tenant's counter row of the year (SELECT … FOR UPDATE on
+//     PostgreSQL; SQLite has one writer);
+//  2. for each request, in a savepoint: insert the record with the next number and
+//     run the caller's callback; on failure roll back to the savepoint, so the
+//     number is given to the next request instead;
+//  3. store the last number used and commit;
+//  4. answer every caller. If the commit fails, every caller of the batch gets the
+//     error and nothing of the batch exists.
+//
+// Numbers are therefore unique (the counter row is locked and (tenant, year,
+// number) is unique) and gapless (a number is used only by a record that commits
+// with the counter). One commit — the expensive part, a disk flush — serves a
+// whole batch, so a busy tenant registers far faster than one commit per record.
+type GroupRegister struct {
+	store RegisterStore
+	now   func() time.Time
+	batch int
+
+	mu     sync.Mutex
+	queues map[int64]*queue
+}
+
+// queue is one tenant's waiting requests; running says a goroutine drains it.
+type queue struct {
+	pending []*request
+	running bool
+}
+
+// Request states: a request is cancelled by its caller or taken by a batch, never both.
+const (
+	queued int32 = iota
+	taken
+	cancelled
+)
+
+type request struct {
+	ctx   context.Context
+	entry Entry
+	with  func(ctx context.Context, r Record) error
+	state atomic.Int32
+	done  chan result // buffered: the batch never waits for the caller
+}
+
+type result struct {
+	rec Record
+	err error
+}
+
+// RegisterOption configures a GroupRegister.
+type RegisterOption func(*GroupRegister)
+
+// WithClock sets the clock that dates registrations (tests).
+func WithClock(now func() time.Time) RegisterOption { return func(g *GroupRegister) { g.now = now } }
+
+// WithBatch sets the largest batch (at least 1).
+func WithBatch(n int) RegisterOption {
+	return func(g *GroupRegister) { g.batch = max(1, n) }
+}
+
+// NewRegister returns the built-in register over s.
+func NewRegister(s RegisterStore, opts ...RegisterOption) *GroupRegister {
+	g := &GroupRegister{store: s, now: time.Now, batch: DefaultBatch, queues: map[int64]*queue{}}
+	for _, o := range opts {
+		o(g)
+	}
+	return g
+}
+
+var _ Register = (*GroupRegister)(nil)
+
+// Register implements Register. A caller whose ctx ends while it waits in the
+// queue gets ctx's error and uses no number; once its request is in a batch it
+// gets the batch's outcome, whatever its context says.
+func (g *GroupRegister) Register(ctx context.Context, tenantID int64, e Entry, with func(ctx context.Context, r Record) error) (Record, error) {
+	if err := e.Normalize(); err != nil {
+		return Record{}, err
+	}
+	if tenantID <= 0 {
+		return Record{}, fmt.Errorf("protocol: bad tenant id %d", tenantID)
+	}
+	if err := ctx.Err(); err != nil {
+		return Record{}, err
+	}
+	r := &request{ctx: ctx, entry: e, with: with, done: make(chan result, 1)}
+	g.mu.Lock()
+	q := g.queues[tenantID]
+	if q == nil {
+		q = &queue{}
+		g.queues[tenantID] = q
+	}
+	q.pending = append(q.pending, r)
+	if !q.running {
+		q.running = true
+		go g.drain(tenantID, q)
+	}
+	g.mu.Unlock()
+	select {
+	case res := <-r.done:
+		return res.rec, res.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(queued, cancelled) {
+			return Record{}, ctx.Err()
+		}
+		res := <-r.done // already in a batch: its outcome stands
+		return res.rec, res.err
+	}
+}
+
+// drain registers the tenant's queue batch after batch until it is empty.
+func (g *GroupRegister) drain(tenantID int64, q *queue) {
+	for {
+		g.mu.Lock()
+		n := min(len(q.pending), g.batch)
+		if n == 0 {
+			q.running = false
+			delete(g.queues, tenantID)
+			g.mu.Unlock()
+			return
+		}
+		batch := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		if len(q.pending) == 0 {
+			q.pending = nil // let the backing array go
+		}
+		g.mu.Unlock()
+		live := batch[:0]
+		for _, r := range batch {
+			if r.state.CompareAndSwap(queued, taken) {
+				live = append(live, r)
+			}
+		}
+		if len(live) > 0 {
+			g.run(tenantID, live)
+		}
+	}
+}
+
+// batchTimeout bounds one batch's transaction.
+const batchTimeout = time.Minute
+
+// run registers one batch in one transaction and answers its callers.
+func (g *GroupRegister) run(tenantID int64, batch []*request) {
+	results := make([]result, len(batch))
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	err := g.store.Atomic(ctx, func(tx context.Context) error {
+		at := g.now().UTC()
+		year := YearOf(at)
+		last, err := g.store.LockProtocolCounter(tx, tenantID, year)
+		if err != nil {
+			return err
+		}
+		// The time is read again under the lock, so that numbers and times grow
+		// together even when several nodes register for the tenant. Should the year
+		// have turned meanwhile, the new year's counter is locked instead.
+		if at = g.now().UTC(); YearOf(at) != year {
+			year = YearOf(at)
+			if last, err = g.store.LockProtocolCounter(tx, tenantID, year); err != nil {
+				return err
+			}
+		}
+		next := last + 1
+		for i, r := range batch {
+			rec := Record{TenantID: tenantID, Year: year, Number: next, At: at, Entry: r.entry}
+			// The callback sees the caller's context values (actor, request id) with
+			// the batch's transaction, deadline and cancellation.
+			rctx := joined{Context: tx, values: r.ctx}
+			err := g.store.Savepoint(rctx, func(ctx context.Context) error {
+				if err := g.store.InsertProtocolRecord(ctx, &rec); err != nil {
+					return err
+				}
+				return call(ctx, r.with, rec)
+			})
+			if err != nil {
+				results[i].err = err
+				continue
+			}
+			results[i].rec = rec
+			next++
+		}
+		if next-1 == last {
+			return nil // nothing registered: the counter stays as it was
+		}
+		return g.store.SetProtocolCounter(tx, tenantID, year, next-1)
+	})
+	for i, r := range batch {
+		res := results[i]
+		if err != nil && res.err == nil {
+			res = result{err: fmt.Errorf("protocol: register: %w", err)}
+		}
+		r.done <- res
+	}
+}
+
+// call runs a caller's callback and turns a panic into an error for that caller.
+func call(ctx context.Context, with func(ctx context.Context, r Record) error, r Record) (err error) {
+	if with == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("protocol: callback panicked: %v", p)
+		}
+	}()
+	return with(ctx, r)
+}
+
+// joined is a context with the deadline, cancellation and values of Context (the
+// batch's transaction) and, for values Context lacks, those of values (the caller's).
+type joined struct {
+	context.Context
+	values context.Context
+}
+
+func (j joined) Value(key any) any {
+	if v := j.Context.Value(key); v != nil {
+		return v
+	}
+	return j.values.Value(key)
+}
