@@ -21,6 +21,7 @@ import (
 	"piazza/internal/content"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
+	"piazza/internal/protocol"
 	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -62,6 +63,7 @@ type Deps struct {
 	Feedback *feedback.Service
 	Search   *search.Service
 	Content  *content.Service
+	Protocol *protocol.Service
 	// Outbox, when set, shows the mail written to the outbox directory.
 	Outbox   Outbox
 	Audit    audit.Store
