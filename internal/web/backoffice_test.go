@@ -164,6 +164,10 @@ func TestBackofficeAccess(t *testing.T) {
 // module's tests add their sections in an init function.
 var foreignIDs = map[string]func(h *harness, fx boFixture) string{}
 
+// foreignParams gives values for the other path parameters ("{year}" → "2026"),
+// which modules also add in their init functions.
+var foreignParams = map[string]string{}
+
 // TestBackofficeForeignSessionIs404 is the cross-tenant test: a session of Borgo
 // presented on Marina's host gets 404 on every back-office route (whatever the
 // person's roles, even for someone who is also Marina's admin), and changes nothing.
@@ -197,6 +201,9 @@ func TestBackofficeForeignSessionIs404(t *testing.T) {
 			section := strings.Split(strings.TrimPrefix(path, "/backoffice/"), "/")[0]
 			if v, ok := ids[section]; ok {
 				path = strings.ReplaceAll(path, "{id}", v)
+			}
+			for k, v := range foreignParams {
+				path = strings.ReplaceAll(path, k, v)
 			}
 			if strings.Contains(path, "{") {
 				t.Fatalf("no Marina id for %s", rt.pattern)

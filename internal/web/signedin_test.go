@@ -24,7 +24,7 @@ func TestSignedInPagesAreNeverCached(t *testing.T) {
 		"{slug}": office.Slug, "{kind}": "notizie", "{category}": "ambiente", "{method}": "spid",
 		"{account}": strconv.FormatInt(h.acc["admin@borgo"].ID, 10), "{name}": "20260101T000000.000000000.eml",
 		// Path parameters of the online services' routes.
-		"{code}": "K7QH-3M9X-2PTA", "{key}": "mensa-scolastica", "{year}": "2026", "{number}": "1", "{step}": "1",
+		"{code}": "K7QH-3M9X-2PTA", "{key}": "mensa-scolastica", "{year}": "2026", "{number}": "1", "{step}": "1", "{day}": "2026-03-13",
 	}
 	idFor := func(pattern string) string {
 		switch {
