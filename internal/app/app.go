@@ -20,6 +20,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/content"
 	"piazza/internal/feedback"
+	"piazza/internal/forms"
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
 	"piazza/internal/protocol"
@@ -47,6 +48,7 @@ type App struct {
 	Search   *search.Service
 	Content  *content.Service
 	Protocol *protocol.Service
+	Forms    *forms.Service
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
@@ -114,7 +116,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Tenants = tenants.NewService(a.DB, a.DB, a.Keys, a.Resolver)
 	a.Mailer = web.NewMailer()
 	a.Accounts = accounts.NewService(a.DB, a.Keys, a.Mailer, accounts.DefaultPolicy, nil)
-	a.Services = services.New(a.DB, a.DB, nil, a.DB, nil)
+	a.Forms = forms.NewService(a.DB, a.DB, nil)
+	a.Services = services.New(a.DB, a.DB, a.Forms, a.DB, nil)
 	a.Feedback = feedback.New(a.DB, nil)
 	a.Search = search.New(a.DB)
 	a.Services.SetIndexer(a.Search)
@@ -137,6 +140,7 @@ func (a *App) Build() error {
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
 		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox, Content: a.Content,
+		Forms: a.Forms,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		Protocol:    a.Protocol,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,

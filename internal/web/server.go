@@ -20,6 +20,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/content"
 	"piazza/internal/feedback"
+	"piazza/internal/forms"
 	"piazza/internal/jobs"
 	"piazza/internal/protocol"
 	"piazza/internal/search"
@@ -64,6 +65,7 @@ type Deps struct {
 	Search   *search.Service
 	Content  *content.Service
 	Protocol *protocol.Service
+	Forms    *forms.Service
 	// Outbox, when set, shows the mail written to the outbox directory.
 	Outbox   Outbox
 	Audit    audit.Store
