@@ -129,21 +129,21 @@ type Item struct {
 
 // Public reports whether the item is on the website at t: published, due and not
 // expired.
-func (it *Item) Public(t time.Time) bool {
+func (it Item) Public(t time.Time) bool {
 	return it.Status == StatusPublished && !it.PublishAt.IsZero() && !it.PublishAt.After(t) &&
 		(it.ExpireAt.IsZero() || t.Before(it.ExpireAt))
 }
 
 // Scheduled reports whether the item is published with a publication time after t.
-func (it *Item) Scheduled(t time.Time) bool {
+func (it Item) Scheduled(t time.Time) bool {
 	return it.Status == StatusPublished && it.PublishAt.After(t)
 }
 
 // Expired reports whether the item's expiry has passed at t.
-func (it *Item) Expired(t time.Time) bool { return !it.ExpireAt.IsZero() && !t.Before(it.ExpireAt) }
+func (it Item) Expired(t time.Time) bool { return !it.ExpireAt.IsZero() && !t.Before(it.ExpireAt) }
 
 // URL is the item's path on the tenant's website.
-func (it *Item) URL() string {
+func (it Item) URL() string {
 	switch it.Kind {
 	case KindEvent:
 		return "/vivere-il-comune/eventi/" + it.Slug
@@ -154,13 +154,13 @@ func (it *Item) URL() string {
 }
 
 // HTML is the item's body rendered and sanitized (see Render).
-func (it *Item) HTML() string {
+func (it Item) HTML() string {
 	h, _ := Render(it.Body)
 	return h
 }
 
 // TopicLabels are the model's labels of the item's topics.
-func (it *Item) TopicLabels() []string {
+func (it Item) TopicLabels() []string {
 	out := make([]string, 0, len(it.Topics))
 	for _, s := range it.Topics {
 		if t, ok := vocab.TopicBySlug(s); ok {
@@ -171,7 +171,7 @@ func (it *Item) TopicLabels() []string {
 }
 
 // HasCoordinates reports whether a place has a position to show on a map.
-func (it *Item) HasCoordinates() bool {
+func (it Item) HasCoordinates() bool {
 	return it.Kind == KindPlace && (it.Place.Latitude != 0 || it.Place.Longitude != 0)
 }
 

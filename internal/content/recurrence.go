@@ -255,7 +255,7 @@ func daysIn(y int, m time.Month) int { return time.Date(y, m+1, 0, 0, 0, 0, 0, t
 
 // Occurrences returns the item's occurrences that overlap [from, to), in order.
 // An event without recurrence has one occurrence.
-func (it *Item) Occurrences(from, to time.Time) []Occurrence {
+func (it Item) Occurrences(from, to time.Time) []Occurrence {
 	e := it.Event
 	dur := e.End.Sub(e.Start)
 	starts := []time.Time{e.Start}
@@ -268,7 +268,7 @@ func (it *Item) Occurrences(from, to time.Time) []Occurrence {
 	for _, s := range starts {
 		end := s.Add(dur)
 		if s.Before(to) && end.After(from) {
-			out = append(out, Occurrence{Item: it, Start: s, End: end})
+			out = append(out, Occurrence{Item: &it, Start: s, End: end})
 		}
 	}
 	return out
@@ -276,7 +276,7 @@ func (it *Item) Occurrences(from, to time.Time) []Occurrence {
 
 // LastEnd is when the event's last occurrence ends, or the zero time when the
 // recurrence never ends. The store keeps it to select the events of a date range.
-func (it *Item) LastEnd() time.Time {
+func (it Item) LastEnd() time.Time {
 	e := it.Event
 	if e.Recurrence == "" {
 		return e.End

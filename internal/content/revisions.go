@@ -30,7 +30,7 @@ func FromSnapshot(data []byte) (Item, error) {
 
 // Lines is the item as lines of text, the form revisions are compared in: one
 // line per field, then the body's lines.
-func (it *Item) Lines() []string {
+func (it Item) Lines() []string {
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return "-"

@@ -17,6 +17,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/blob"
 	"piazza/internal/config"
+	"piazza/internal/content"
 	"piazza/internal/feedback"
 	"piazza/internal/jobs"
 	"piazza/internal/search"
@@ -43,6 +44,8 @@ type harness struct {
 	tenants  *tenants.Service
 	accounts *accounts.Service
 	services *services.Service
+	content  *content.Service
+	cnow     time.Time // the content module's clock reading (zero: real time)
 	search   *search.Service
 	borgo    tenants.Tenant
 	marina   tenants.Tenant
@@ -83,7 +86,8 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Config: h.cfg, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
+	h.content = content.New(h.db, h.db, blobs, h.contentNow, nil)
+	d := Deps{Config: h.cfg, Content: h.content, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
 		Services: h.services, Feedback: feedback.New(h.db, nil), Search: h.search, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
 	for _, o := range opts {
 		o(&d)

@@ -58,6 +58,7 @@ func (s *Server) buildRoutes() {
 		s.protocolRoutes(),
 		s.outboxRoutes(),
 		s.feedbackRoutes(),
+		s.contentRoutes(),
 		s.searchRoutes(),
 	)
 	platformRoutes := concat(

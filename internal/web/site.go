@@ -21,9 +21,7 @@ func (s *Server) siteRoutes() []route {
 		{pattern: "GET /amministrazione/uffici", handler: s.offices, module: m},
 		{pattern: "GET /amministrazione/uffici/{slug}", handler: s.office, module: m},
 		{pattern: "GET /novita", handler: s.sectionPage("site/novita.html", "site.first.news"), module: m},
-		{pattern: "GET /novita/{kind}", handler: s.newsList, module: m},
 		{pattern: "GET /vivere-il-comune", handler: s.sectionPage("site/vivere.html", "site.first.live"), module: m},
-		{pattern: "GET /vivere-il-comune/{kind}", handler: s.liveList, module: m},
 		{pattern: "GET /domande-frequenti", handler: s.staticPage("site/faq.html", "site.faq.title")},
 		{pattern: "GET /privacy", handler: s.staticPage("site/privacy.html", "site.privacy.title")},
 		{pattern: "GET /note-legali", handler: s.staticPage("site/note-legali.html", "site.legal.title")},
@@ -77,33 +75,6 @@ func (s *Server) office(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, page{Template: "site/ufficio.html", Title: o.Name,
 		Crumbs: []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second.uffici", URL: "/amministrazione/uffici"}, {Label: o.Name}}, Data: o})
-}
-
-// emptyList is a second-level page whose content arrives with a later module.
-type emptyList struct {
-	Kind string
-}
-
-func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
-	kind := r.PathValue("kind")
-	if kind != "notizie" && kind != "comunicati" && kind != "avvisi" {
-		s.notFound(w, r)
-		return
-	}
-	title := "site.second." + kind
-	s.render(w, r, page{Template: "site/lista.html", Title: title,
-		Crumbs: []Crumb{{Label: "site.first.news", URL: "/novita"}, {Label: title}}, Data: emptyList{Kind: kind}})
-}
-
-func (s *Server) liveList(w http.ResponseWriter, r *http.Request) {
-	kind := r.PathValue("kind")
-	if kind != "luoghi" && kind != "eventi" {
-		s.notFound(w, r)
-		return
-	}
-	title := "site.second." + kind
-	s.render(w, r, page{Template: "site/lista.html", Title: title,
-		Crumbs: []Crumb{{Label: "site.first.live", URL: "/vivere-il-comune"}, {Label: title}}, Data: emptyList{Kind: kind}})
 }
 
 // themeCSS serves the tenant's colours. The URL carries the tenant version, so it is
