@@ -168,7 +168,10 @@ type Register interface {
 	// runs in the same database transaction with the record (e.g. to store the
 	// application); if it fails, nothing is recorded and the number is not used
 	// (numbers stay gapless). with must do its database work through the context
-	// it is given. Errors: apperr.Invalid for a bad entry, the error of with, the
+	// it is given, and only database work (enqueue a job to send mail): it may run
+	// more than once, because when another registration of the same batch fails,
+	// what with did is rolled back and it runs again with the record's new number.
+	// It must not register in turn. Errors: apperr.Invalid for a bad entry, the error of with, the
 	// context's error if ctx ends before the registration starts, or an internal
 	// error.
 	Register(ctx context.Context, tenantID int64, e Entry, with func(ctx context.Context, r Record) error) (Record, error)

@@ -23,6 +23,9 @@ type RegisterStore interface {
 	SetProtocolCounter(ctx context.Context, tenantID int64, year int, last int64) error
 	// InsertProtocolRecord stores r with its documents and sets r.ID.
 	InsertProtocolRecord(ctx context.Context, r *Record) error
+	// InsertProtocolRecords stores several records with their documents, all or
+	// none, and sets their ids.
+	InsertProtocolRecords(ctx context.Context, recs []*Record) error
 }
 
 // DefaultBatch is the most registrations one transaction takes.
@@ -34,9 +37,12 @@ const DefaultBatch = 512
 //
 //  1. lock the tenant's counter row of the year (SELECT … FOR UPDATE on
 //     PostgreSQL; SQLite has one writer);
-//  2. for each request, in a savepoint: insert the record with the next number and
-//     run the caller's callback; on failure roll back to the savepoint, so the
-//     number is given to the next request instead;
+//  2. in one savepoint, insert the batch's records with the next numbers (a few
+//     multi-row statements) and run the callers' callbacks one after the other. If
+//     a callback fails, roll back to the savepoint, give that caller its error and
+//     try again without it, so its number goes to the next request; after a few
+//     failures, or if the records cannot be inserted, go one by one, each request
+//     in its own savepoint;
 //  3. store the last number used and commit;
 //  4. answer every caller. If the commit fails, every caller of the batch gets the
 //     error and nothing of the batch exists.
@@ -169,6 +175,10 @@ func (g *GroupRegister) drain(tenantID int64, q *queue) {
 	}
 }
 
+// optimisticRetries is how often a batch is tried whole before its remaining
+// requests go one by one (each callback failure costs a retry).
+const optimisticRetries = 3
+
 // batchTimeout bounds one batch's transaction.
 const batchTimeout = time.Minute
 
@@ -194,16 +204,57 @@ func (g *GroupRegister) run(tenantID int64, batch []*request) {
 			}
 		}
 		next := last + 1
-		for i, r := range batch {
+		pending := make([]int, len(batch))
+		for i := range pending {
+			pending[i] = i
+		}
+		// Fast path: the whole batch in one savepoint, the records in a few multi-row
+		// statements, then the callbacks one after the other. A callback that fails
+		// undoes the savepoint; the batch is tried again without it, and after a few
+		// such failures (or if the records themselves cannot be inserted, e.g. a bad
+		// reference) the rest goes one by one.
+		for failures := 0; len(pending) > 0 && failures < optimisticRetries; failures++ {
+			recs := make([]*Record, len(pending))
+			for j, i := range pending {
+				recs[j] = &Record{TenantID: tenantID, Year: year, Number: next + int64(j), At: at, Entry: batch[i].entry}
+			}
+			failed, failure := -1, error(nil)
+			err := g.store.Savepoint(tx, func(ctx context.Context) error {
+				if err := g.store.InsertProtocolRecords(ctx, recs); err != nil {
+					return err
+				}
+				for j, i := range pending {
+					// The callback sees the caller's context values (actor, request id)
+					// with the batch's transaction, deadline and cancellation.
+					if err := call(joined{Context: ctx, values: batch[i].ctx}, batch[i].with, *recs[j]); err != nil {
+						failed, failure = j, err
+						return err
+					}
+				}
+				return nil
+			})
+			if err == nil {
+				for j, i := range pending {
+					results[i].rec = *recs[j]
+				}
+				next += int64(len(pending))
+				pending = nil
+				break
+			}
+			if failed < 0 {
+				break // the records themselves failed: one by one below
+			}
+			results[pending[failed]].err = failure
+			pending = append(pending[:failed:failed], pending[failed+1:]...)
+		}
+		for _, i := range pending {
+			r := batch[i]
 			rec := Record{TenantID: tenantID, Year: year, Number: next, At: at, Entry: r.entry}
-			// The callback sees the caller's context values (actor, request id) with
-			// the batch's transaction, deadline and cancellation.
-			rctx := joined{Context: tx, values: r.ctx}
-			err := g.store.Savepoint(rctx, func(ctx context.Context) error {
+			err := g.store.Savepoint(tx, func(ctx context.Context) error {
 				if err := g.store.InsertProtocolRecord(ctx, &rec); err != nil {
 					return err
 				}
-				return call(ctx, r.with, rec)
+				return call(joined{Context: ctx, values: r.ctx}, r.with, rec)
 			})
 			if err != nil {
 				results[i].err = err

@@ -53,13 +53,8 @@ func (db *DB) InsertProtocolRecord(ctx context.Context, r *protocol.Record) erro
 			correspondent, subject, application_id, corrects_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.TenantID, r.Year, r.Number, db.t(r.At), string(r.Direction), r.Correspondent, r.Subject,
 			nullID(r.ApplicationID), nullID(r.Corrects), r.Note)
-		switch {
-		case isUnique(err):
-			return apperr.E(apperr.Conflict, "proto.err.number_taken")
-		case isForeignKey(err):
-			return &apperr.Error{Kind: apperr.Invalid, Code: "proto.err.reference", Fields: []apperr.FieldError{{Field: "corrects", Code: "proto.err.reference"}}}
-		case err != nil:
-			return err
+		if err != nil {
+			return recordInsertError(err)
 		}
 		for i, d := range r.Documents {
 			if _, err := db.exec(ctx, `INSERT INTO protocol_documents (tenant_id, record_id, position, name, sha256, size)
@@ -70,6 +65,94 @@ func (db *DB) InsertProtocolRecord(ctx context.Context, r *protocol.Record) erro
 		r.ID = id
 		return nil
 	})
+}
+
+// InsertProtocolRecords stores several records with their documents in a few
+// statements (the group register's fast path for registrations without a
+// callback) and sets their ids. It succeeds or fails as a whole; call it inside a
+// savepoint when a failure must not abort the transaction. All records are of one
+// tenant and have distinct numbers.
+func (db *DB) InsertProtocolRecords(ctx context.Context, recs []*protocol.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	return db.Atomic(ctx, func(ctx context.Context) error {
+		const recordChunk = 500 // 10 parameters each, far below both dialects' limits
+		byNumber := make(map[int64]*protocol.Record, len(recs))
+		for start := 0; start < len(recs); start += recordChunk {
+			chunk := recs[start:min(start+recordChunk, len(recs))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO protocol_records (tenant_id, year, number, registered_at, direction,
+				correspondent, subject, application_id, corrects_id, note) VALUES `)
+			args := make([]any, 0, len(chunk)*10)
+			for i, r := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, r.TenantID, r.Year, r.Number, db.t(r.At), string(r.Direction), r.Correspondent,
+					r.Subject, nullID(r.ApplicationID), nullID(r.Corrects), r.Note)
+				byNumber[r.Number] = r
+			}
+			q.WriteString(" RETURNING id, number")
+			rows, err := db.writer(ctx).QueryContext(ctx, db.dialect.rebind(q.String()), args...)
+			if err != nil {
+				return recordInsertError(err)
+			}
+			for rows.Next() {
+				var id, number int64
+				if err := rows.Scan(&id, &number); err != nil {
+					rows.Close()
+					return err
+				}
+				byNumber[number].ID = id
+			}
+			if err := rows.Close(); err != nil {
+				return recordInsertError(err)
+			}
+			if err := rows.Err(); err != nil {
+				return recordInsertError(err)
+			}
+		}
+		const docChunk = 1000 // 6 parameters each
+		var q strings.Builder
+		var args []any
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			_, err := db.exec(ctx, "INSERT INTO protocol_documents (tenant_id, record_id, position, name, sha256, size) VALUES "+q.String(), args...)
+			q.Reset()
+			args = args[:0]
+			return err
+		}
+		for _, r := range recs {
+			for i, d := range r.Documents {
+				if len(args) > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?)")
+				args = append(args, r.TenantID, r.ID, i, d.Name, d.SHA256, d.Size)
+				if len(args) >= docChunk*6 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return flush()
+	})
+}
+
+// recordInsertError maps the errors of inserting records to domain errors.
+func recordInsertError(err error) error {
+	switch {
+	case isUnique(err):
+		return apperr.E(apperr.Conflict, "proto.err.number_taken")
+	case isForeignKey(err):
+		return &apperr.Error{Kind: apperr.Invalid, Code: "proto.err.reference", Fields: []apperr.FieldError{{Field: "corrects", Code: "proto.err.reference"}}}
+	}
+	return err
 }
 
 // withDocuments loads the documents of records (all of one tenant).

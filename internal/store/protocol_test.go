@@ -421,3 +421,122 @@ func TestSavepoint(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestProtocolBulkFallback queues registrations without callbacks (which go in
+// together) with one bad reference among them: the batch falls back to one by one,
+// the bad one fails alone and the others keep consecutive numbers.
+func TestProtocolBulkFallback(t *testing.T) {
+	for _, bad := range []bool{false, true} {
+		t.Run(fmt.Sprint("bad=", bad), func(t *testing.T) {
+			db := storetest.Open(t)
+			a := storetest.MustCreateTenant(t, db, "alfa").ID
+			reg := protocol.NewRegister(db)
+			release := make(chan struct{})
+			first := make(chan error, 1)
+			go func() {
+				_, err := reg.Register(ctx, a, entry("prima"), func(context.Context, protocol.Record) error { <-release; return nil })
+				first <- err
+			}()
+			time.Sleep(50 * time.Millisecond)
+			errs := make(chan error, 20)
+			for i := range 20 {
+				go func() {
+					e := entry(fmt.Sprint("massiva ", i))
+					if bad && i == 7 {
+						e.Corrects, e.Note = 999999, "riferimento inesistente"
+					}
+					_, err := reg.Register(ctx, a, e, nil)
+					errs <- err
+				}()
+			}
+			time.Sleep(100 * time.Millisecond)
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+			failed := 0
+			for range 20 {
+				if err := <-errs; err != nil {
+					if !apperr.Is(err, apperr.Invalid) {
+						t.Fatalf("unexpected error %v", err)
+					}
+					failed++
+				}
+			}
+			if want := map[bool]int{false: 0, true: 1}[bad]; failed != want {
+				t.Fatalf("%d failed, want %d", failed, want)
+			}
+			gapless(t, "bulk", numbers(t, db, a, protocol.YearOf(time.Now())), 21-failed)
+			r, _ := db.ProtocolRecord(ctx, a, protocol.YearOf(time.Now()), 21-int64(failed))
+			if len(r.Documents) != 1 {
+				t.Fatalf("documents of a bulk record: %+v", r.Documents)
+			}
+		})
+	}
+}
+
+// TestProtocolRetriedBatch has one callback fail in a batch that otherwise goes in
+// whole: the batch is retried without it, every other callback's work exists once,
+// with the number its caller got.
+func TestProtocolRetriedBatch(t *testing.T) {
+	db := storetest.Open(t)
+	a := storetest.MustCreateTenant(t, db, "alfa").ID
+	reg := protocol.NewRegister(db)
+	release := make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		_, err := reg.Register(ctx, a, entry("prima"), func(context.Context, protocol.Record) error { <-release; return nil })
+		first <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	type outcome struct {
+		rec protocol.Record
+		err error
+	}
+	out := make(chan outcome, 20)
+	var calls atomic.Int64
+	for i := range 20 {
+		go func() {
+			rec, err := reg.Register(ctx, a, entry(fmt.Sprint("domanda ", i)), func(ctx context.Context, r protocol.Record) error {
+				calls.Add(1)
+				if err := db.AppendAudit(ctx, audit.Entry{TenantID: a, Action: "test.retry", ObjectID: r.Signature(),
+					Actor: audit.Actor{Kind: audit.ActorSystem}}); err != nil {
+					return err
+				}
+				if i == 13 {
+					return errors.New("no")
+				}
+				return nil
+			})
+			out <- outcome{rec, err}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for range 20 {
+		o := <-out
+		if o.err == nil {
+			got[o.rec.Signature()] = true
+		}
+	}
+	if len(got) != 19 {
+		t.Fatalf("%d registrations succeeded, want 19", len(got))
+	}
+	entries, _ := db.AuditEntries(ctx, a, audit.Filter{Action: "test.retry"})
+	if len(entries) != 19 {
+		t.Fatalf("%d callback writes kept, want 19", len(entries))
+	}
+	for _, e := range entries {
+		if !got[e.ObjectID] {
+			t.Fatalf("callback write for %s, which no caller got", e.ObjectID)
+		}
+	}
+	if calls.Load() <= 20 {
+		t.Logf("callbacks ran %d times (the batch was not retried whole)", calls.Load())
+	}
+	gapless(t, "retried batch", numbers(t, db, a, protocol.YearOf(time.Now())), 20)
+}
