@@ -110,7 +110,9 @@ var _ Register = (*GroupRegister)(nil)
 
 // Register implements Register. A caller whose ctx ends while it waits in the
 // queue gets ctx's error and uses no number; once its request is in a batch it
-// gets the batch's outcome, whatever its context says.
+// gets the batch's outcome, whatever its context says. Do not call it inside a
+// transaction of your own: the batch runs in its own transaction (with SQLite's
+// single writer the two would wait for each other); do the work in with instead.
 func (g *GroupRegister) Register(ctx context.Context, tenantID int64, e Entry, with func(ctx context.Context, r Record) error) (Record, error) {
 	if err := e.Normalize(); err != nil {
 		return Record{}, err
