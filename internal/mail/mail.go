@@ -5,6 +5,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,15 @@ type Message struct {
 	Subject string   `json:"subject"`
 	Text    string   `json:"text"`
 	ReplyTo string   `json:"reply_to,omitempty"`
+	// Attachments go with the text (e.g. a PDF receipt).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	Name string `json:"name"`
+	Type string `json:"type"` // MIME type
+	Data []byte `json:"data"`
 }
 
 // Sender delivers messages.
@@ -53,6 +63,11 @@ func build(from string, m Message) (*gomail.Msg, error) {
 	msg.SetDate()
 	msg.SetMessageID()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.Type))); err != nil {
+			return nil, fmt.Errorf("mail attachment: %w", err)
+		}
+	}
 	return msg, nil
 }
 
