@@ -161,26 +161,33 @@ func (db *DB) withDocuments(ctx context.Context, tenantID int64, recs []protocol
 		return recs, nil
 	}
 	byID := make(map[int64]int, len(recs))
-	args := []any{tenantID}
 	for i, r := range recs {
 		byID[r.ID] = i
-		args = append(args, r.ID)
 	}
 	type doc struct {
 		record int64
 		protocol.Document
 	}
-	docs, err := queryAll(ctx, db, func(rows *sql.Rows) (doc, error) {
-		var d doc
-		return d, rows.Scan(&d.record, &d.Name, &d.SHA256, &d.Size)
-	}, `SELECT record_id, name, sha256, size FROM protocol_documents WHERE tenant_id = ? AND record_id IN (`+
-		placeholders(len(recs))+`) ORDER BY record_id, position`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range docs {
-		i := byID[d.record]
-		recs[i].Documents = append(recs[i].Documents, d.Document)
+	const chunk = 5000 // ids per query, well below both dialects' parameter limits
+	for start := 0; start < len(recs); start += chunk {
+		part := recs[start:min(start+chunk, len(recs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, tenantID)
+		for _, r := range part {
+			args = append(args, r.ID)
+		}
+		docs, err := queryAll(ctx, db, func(rows *sql.Rows) (doc, error) {
+			var d doc
+			return d, rows.Scan(&d.record, &d.Name, &d.SHA256, &d.Size)
+		}, `SELECT record_id, name, sha256, size FROM protocol_documents WHERE tenant_id = ? AND record_id IN (`+
+			placeholders(len(part))+`) ORDER BY record_id, position`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			i := byID[d.record]
+			recs[i].Documents = append(recs[i].Documents, d.Document)
+		}
 	}
 	return recs, nil
 }
