@@ -333,7 +333,7 @@ func (s *Service) accept(ctx context.Context, a Application, def *forms.Definiti
 		}
 		up, err := s.files.Accept(ctx, a.TenantID, u.Field, u.Name, u.Data, upload.Rules{Accept: f.Accept, MaxBytes: f.MaxBytes, Remaining: remaining})
 		if e := apperr.As(err); e != nil && e.Kind == apperr.Invalid && len(e.Fields) > 0 {
-			errs[u.Field] = e.Fields[0].Code
+			errs[u.Field] = StepCode(e.Fields[0].Code)
 			continue
 		}
 		if err != nil {
@@ -733,4 +733,20 @@ func fieldError(field, code string) error {
 // ByID returns an application of the tenant (for jobs and the back office).
 func (s *Service) ByID(ctx context.Context, tenantID, id int64) (Application, error) {
 	return s.store.Application(ctx, tenantID, id)
+}
+
+// stepCodes are the upload errors as a form step shows them: its errors carry
+// a message id without arguments.
+var stepCodes = map[string]string{
+	"apps.err.file_type":    "apps.err.upload_type",
+	"apps.err.file_too_big": "apps.err.upload_size",
+	"apps.err.file_total":   "apps.err.upload_total",
+}
+
+// StepCode turns an upload error code into the one a form step shows.
+func StepCode(code string) string {
+	if c, ok := stepCodes[code]; ok {
+		return c
+	}
+	return code
 }

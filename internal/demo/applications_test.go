@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"piazza/internal/accounts"
-	"piazza/internal/applications"
 	"piazza/internal/apperr"
+	"piazza/internal/applications"
 	"piazza/internal/blob"
 	"piazza/internal/forms"
 	"piazza/internal/protocol"
