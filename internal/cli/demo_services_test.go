@@ -50,6 +50,9 @@ func TestDemoServices(t *testing.T) {
 				t.Errorf("%s: no online card for %s", tn.Slug, key)
 				continue
 			}
+			if v, err := a.Forms.Live(ctx, tn.ID, key); err != nil || v.Def == nil {
+				t.Errorf("%s: no live form %s: %v", tn.Slug, key, err)
+			}
 			members, err := a.Accounts.OfficeMemberIDs(ctx, tn.ID, c.OfficeID)
 			if err != nil || len(members) == 0 {
 				t.Errorf("%s: nobody works the office of %s", tn.Slug, key)

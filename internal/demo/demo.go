@@ -89,6 +89,14 @@ type Deps struct {
 	Blobs    blob.Store
 	// Services, when set, gives each comune its service cards.
 	Services *services.Service
+	// Forms, when set, loads the online services' forms (demo/forms) into each
+	// comune as live versions.
+	Forms FormLoader
+}
+
+// FormLoader stores a form definition as a tenant's live form.
+type FormLoader interface {
+	Adopt(ctx context.Context, tenantID int64, key string, definition []byte) error
 }
 
 // ErrNotDemoStore means the store holds real data: the demo must not touch it.
@@ -225,6 +233,15 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 						if err := d.Store.SetOfficeMembers(ctx, ids[slug], o.ID, []int64{a.ID}); err != nil {
 							return err
 						}
+					}
+				}
+			}
+		}
+		if d.Forms != nil {
+			for _, c := range comuni() {
+				for _, key := range OnlineServices {
+					if err := d.Forms.Adopt(ctx, ids[c.tenant.Slug], key, Forms()[key]); err != nil {
+						return fmt.Errorf("demo form %s: %w", key, err)
 					}
 				}
 			}

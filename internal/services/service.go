@@ -135,6 +135,16 @@ func (s *Service) Save(ctx context.Context, c *Card) error {
 	if !ok {
 		return &apperr.Error{Kind: apperr.Invalid, Code: "service.office.required", Fields: []apperr.FieldError{{Field: "office_id", Code: "service.office.required"}}}
 	}
+	if c.Online() && s.forms != nil {
+		// The online channel needs a form the tenant has (a draft is enough to start).
+		exists, err := s.forms.Exists(ctx, c.TenantID, c.FormKey)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return &apperr.Error{Kind: apperr.Invalid, Code: "service.form_key.unknown", Fields: []apperr.FieldError{{Field: "form_key", Code: "service.form_key.unknown"}}}
+		}
+	}
 	return s.store.Atomic(ctx, func(ctx context.Context) error {
 		action := "service.update"
 		var err error

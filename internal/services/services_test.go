@@ -192,6 +192,12 @@ func TestCatalogueAdoption(t *testing.T) {
 	if err := svc.Save(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
+	// An online card needs a form the tenant has.
+	noForm := valid()
+	noForm.TenantID, noForm.OfficeID, noForm.Slug, noForm.FormKey = a.ID, officeA.ID, "senza-modulo", "inesistente"
+	if err := svc.Save(ctx, &noForm); apperr.As(err) == nil || apperr.As(err).Code != "service.form_key.unknown" {
+		t.Fatalf("card with an unknown form: %v", err)
+	}
 	// An office of another tenant is refused on save.
 	bad := valid()
 	bad.TenantID, bad.OfficeID, bad.Slug = a.ID, officeB.ID, "altra"
