@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"piazza/internal/applications"
 	"piazza/internal/apperr"
+	"piazza/internal/applications"
 	"piazza/internal/services"
 )
 
