@@ -470,6 +470,10 @@ func encodeField(form url.Values, f *Field, path string, x any) {
 		if s := String(x); s != "" {
 			form.Set(path, strings.Replace(s, ".", ",", 1))
 		}
+	case TypeDate:
+		if s := String(x); s != "" {
+			form.Set(path, FormatDate(s))
+		}
 	default:
 		if s := String(x); s != "" {
 			form.Set(path, s)

@@ -200,7 +200,7 @@ func TestBackofficeForeignSessionIs404(t *testing.T) {
 			}
 			section := strings.Split(strings.TrimPrefix(path, "/backoffice/"), "/")[0]
 			if v, ok := ids[section]; ok {
-				path = strings.ReplaceAll(path, "{id}", v)
+				path = strings.NewReplacer("{id}", v, "{key}", v).Replace(path)
 			}
 			for k, v := range foreignParams {
 				path = strings.ReplaceAll(path, k, v)

@@ -19,6 +19,7 @@ import (
 	"piazza/internal/config"
 	"piazza/internal/content"
 	"piazza/internal/feedback"
+	"piazza/internal/forms"
 	"piazza/internal/jobs"
 	"piazza/internal/search"
 	"piazza/internal/secret"
@@ -89,6 +90,7 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	h.content = content.New(h.db, h.db, blobs, h.contentNow, nil)
 	d := Deps{Config: h.cfg, Content: h.content, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
 		Services: h.services, Feedback: feedback.New(h.db, nil), Search: h.search, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
+	d.Forms = forms.NewService(h.db, h.db, nil)
 	for _, o := range opts {
 		o(&d)
 	}

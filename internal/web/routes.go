@@ -55,6 +55,7 @@ func (s *Server) buildRoutes() {
 		s.staffAuthRoutes(),
 		s.backofficeRoutes(),
 		s.servicesRoutes(),
+		s.formsRoutes(),
 		s.protocolRoutes(),
 		s.outboxRoutes(),
 		s.feedbackRoutes(),
