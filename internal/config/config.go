@@ -40,6 +40,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	DBMaxConns      int
 	JobWorkers      int
+	// SQLiteSynchronous is "normal" (WAL: a killed process loses nothing, a power
+	// cut may lose the last commits) or "full" (a power cut loses nothing either).
+	SQLiteSynchronous string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -57,6 +60,8 @@ func Defaults() Config {
 		ShutdownTimeout: 20 * time.Second,
 		DBMaxConns:      20,
 		JobWorkers:      2,
+
+		SQLiteSynchronous: "normal",
 	}
 }
 
@@ -154,6 +159,8 @@ func options() []option {
 	}
 	gn, sn := num(func(c *Config) *int { return &c.DBMaxConns })
 	add(opt("db-max-conns", "PIAZZA_DB_MAX_CONNS", "PostgreSQL connection pool size per node", false, gn, sn))
+	g, s = str(func(c *Config) *string { return &c.SQLiteSynchronous })
+	add(opt("sqlite-synchronous", "PIAZZA_SQLITE_SYNCHRONOUS", "SQLite durability: normal (survives a killed process) or full (also survives a power cut, slower)", false, g, s))
 	gn, sn = num(func(c *Config) *int { return &c.JobWorkers })
 	add(opt("job-workers", "PIAZZA_JOB_WORKERS", "background job workers on this node (0 = none)", true, gn, sn))
 	return out
@@ -244,6 +251,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		errs = append(errs, errors.New("PIAZZA_SESSION_IDLE must be positive and not longer than PIAZZA_SESSION_MAX"))
+	}
+	if c.SQLiteSynchronous != "normal" && c.SQLiteSynchronous != "full" {
+		errs = append(errs, errors.New("PIAZZA_SQLITE_SYNCHRONOUS must be normal or full"))
 	}
 	if c.DBMaxConns < 1 {
 		errs = append(errs, errors.New("PIAZZA_DB_MAX_CONNS must be at least 1"))

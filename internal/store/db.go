@@ -29,7 +29,10 @@ type Options struct {
 	DataDir string
 	// MaxConns sizes the PostgreSQL pool.
 	MaxConns int
-	Logger   *slog.Logger
+	// SQLiteFull makes SQLite commits survive a power cut (synchronous=FULL); by
+	// default (NORMAL, in WAL mode) they survive a killed process.
+	SQLiteFull bool
+	Logger     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -51,9 +54,11 @@ type DB struct {
 //   - busy_timeout first, so that switching to WAL waits for other processes;
 //   - WAL lets readers run while one writer writes (and survives crashes);
 //   - foreign_keys is off by default in SQLite, and our schema relies on it;
-//   - synchronous NORMAL is safe with WAL (a power cut may lose the last commit,
-//     never corrupt the database) and much faster than FULL.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+//   - then synchronous (added in openSQLite): NORMAL by default, safe with WAL (a
+//     killed process loses nothing; a power cut may lose the last commits, never
+//     corrupt the database) and much faster than FULL, which Options.SQLiteFull
+//     (PIAZZA_SQLITE_SYNCHRONOUS=full) chooses to survive power cuts too.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 
 // Open connects to the database. It does not migrate: call Migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
@@ -81,13 +86,17 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	// Writes take the lock when the transaction begins (_txlock=immediate): a deferred
 	// transaction that reads and then writes fails at once with SQLITE_BUSY when
 	// another connection wrote meanwhile, whatever busy_timeout says.
-	write, err := sql.Open("sqlite", base+"?"+sqlitePragmas+"&_txlock=immediate")
+	pragmas := sqlitePragmas + "&_pragma=synchronous(NORMAL)"
+	if o.SQLiteFull {
+		pragmas = sqlitePragmas + "&_pragma=synchronous(FULL)"
+	}
+	write, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", base+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	read, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, err

@@ -4,11 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
-	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
-// The types Sniff recognises beyond what http.DetectContentType knows.
+// The types Sniff recognises.
 const (
 	TypePDF  = "application/pdf"
 	TypeODT  = "application/vnd.oasis.opendocument.text"
@@ -35,10 +35,11 @@ const (
 var signedDataOID = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
 
 // Sniff names the type of data from its content alone (never from a file name):
-// PDF, ODT, DOCX, P7M, then whatever http.DetectContentType finds, without
-// parameters ("text/plain", not "text/plain; charset=utf-8"). A zip archive that is
-// not a recognised document, or that looks like a decompression bomb, is
-// "application/zip", which no file field accepts as a document.
+// PDF, ODT, DOCX, P7M, JPEG, PNG, GIF, WebP and plain UTF-8 text; anything else is
+// TypeUnknown. A zip archive that is not a recognised document, or that looks like
+// a decompression bomb, is "application/zip", which no file field accepts as a
+// document. (The checks are by magic numbers, as the WHATWG sniffing algorithm
+// does, without depending on net/http: upload is used by domain packages.)
 func Sniff(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("%PDF-")):
@@ -48,11 +49,71 @@ func Sniff(data []byte) string {
 	case isP7M(data):
 		return TypeP7M
 	}
-	t := http.DetectContentType(data)
-	if i := strings.IndexByte(t, ';'); i >= 0 {
-		t = t[:i]
+	switch {
+	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
+		return TypeJPEG
+	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+		return TypePNG
+	case bytes.HasPrefix(data, []byte("GIF87a")) || bytes.HasPrefix(data, []byte("GIF89a")):
+		return "image/gif"
+	case len(data) >= 12 && bytes.HasPrefix(data, []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return "image/webp"
+	case isMarkup(data, htmlTags):
+		return "text/html"
+	case isMarkup(data, [][]byte{[]byte("<?xml")}):
+		return "text/xml"
+	case isText(data):
+		return TypeText
 	}
-	return strings.TrimSpace(t)
+	return TypeUnknown
+}
+
+// htmlTags are the openings by which content sniffing recognises HTML.
+var htmlTags = func() [][]byte {
+	var out [][]byte
+	for _, t := range strings.Fields("<!DOCTYPE HTML <HTML <HEAD <SCRIPT <IFRAME <H1 <DIV <FONT <TABLE <A <STYLE <TITLE <B <BODY <BR <P <!--") {
+		out = append(out, []byte(t))
+	}
+	return out
+}()
+
+// isMarkup reports whether data, after leading white space, opens with one of the
+// tags (case-insensitively) followed by a space or ">" (or is "<?xml").
+func isMarkup(data []byte, tags [][]byte) bool {
+	data = bytes.TrimLeft(data, "\t\n\f\r ")
+	for _, t := range tags {
+		if len(data) < len(t) || !bytes.EqualFold(data[:len(t)], t) {
+			continue
+		}
+		if bytes.Equal(t, []byte("<?xml")) || bytes.Equal(t, []byte("<!--")) {
+			return true
+		}
+		if len(data) > len(t) && (data[len(t)] == ' ' || data[len(t)] == '>') {
+			return true
+		}
+	}
+	return false
+}
+
+// isText reports whether data is UTF-8 text without control characters other
+// than tab, line feed, form feed and carriage return (the first 512 bytes decide,
+// as in content sniffing; a character cut at that boundary is allowed).
+func isText(data []byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	head := data[:min(len(data), 512)]
+	for i := 0; i < len(head); {
+		r, size := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return len(head) < len(data) && len(head)-i < utf8.UTFMax
+		}
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\f' && r != '\r' || r == 0x7f {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // isP7M recognises a DER PKCS#7 SignedData structure: an ASN.1 SEQUENCE whose first
