@@ -555,6 +555,9 @@ func (s *Service) register(ctx context.Context, a Application, p Person, kind st
 
 // firstStepWithError returns the id of the first visible step with an error.
 func firstStepWithError(def *forms.Definition, v forms.Values, errs forms.Errors) string {
+	if ex := def.Exit(v); ex != nil {
+		return ex.ID // the answers lead out of the service
+	}
 	for _, st := range def.VisibleSteps(v) {
 		for path := range errs {
 			for _, f := range st.Fields {

@@ -60,6 +60,8 @@ func (s *Server) buildRoutes() {
 		s.outboxRoutes(),
 		s.feedbackRoutes(),
 		s.contentRoutes(),
+		s.applicationRoutes(),
+		s.applicationOfficeRoutes(),
 		s.searchRoutes(),
 	)
 	platformRoutes := concat(

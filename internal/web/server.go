@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"piazza/internal/accounts"
+	"piazza/internal/applications"
 	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/config"
@@ -81,6 +82,9 @@ type Deps struct {
 	// Demo marks a demo installation (the pages say so and show demo credentials).
 	Demo bool
 	Now  func() time.Time
+
+	// Applications, when set, serves the online services' applications.
+	Applications *applications.Service
 }
 
 // DBStats are the connection pool numbers exported as metrics.
