@@ -26,8 +26,8 @@ import (
 	"piazza/internal/upload"
 )
 
-// testFormJSON is a small form with every kind of step the flow handles.
-const testFormJSON = `{"key": "prova", "title": "Prova", "steps": [
+// appsFormJSON is a small form with every kind of step the flow handles.
+const appsFormJSON = `{"key": "prova", "title": "Prova", "steps": [
   {"id": "dati", "title": "Dati", "fields": [
     {"name": "given_name", "type": "text", "label": "Nome", "required": true, "prefill": "given_name"},
     {"name": "resident", "type": "yesno", "label": "Residente", "required": true}]},
@@ -38,14 +38,14 @@ const testFormJSON = `{"key": "prova", "title": "Prova", "steps": [
     {"name": "truthful", "type": "accept", "label": "Vero"}]}
 ]}`
 
-// testForms serves one definition as version 1 of every form.
-type testForms struct{ def *forms.Definition }
+// appsForms serves one definition as version 1 of every form.
+type appsForms struct{ def *forms.Definition }
 
-func (f testForms) Live(ctx context.Context, tenantID int64, key string) (forms.Version, error) {
+func (f appsForms) Live(ctx context.Context, tenantID int64, key string) (forms.Version, error) {
 	return forms.Version{ID: 1, TenantID: tenantID, Key: key, Number: 1, Status: "live", Def: f.def}, nil
 }
 
-func (f testForms) Version(ctx context.Context, tenantID, id int64) (forms.Version, error) {
+func (f appsForms) Version(ctx context.Context, tenantID, id int64) (forms.Version, error) {
 	if id != 1 {
 		return forms.Version{}, apperr.ErrNotFound
 	}
@@ -79,14 +79,14 @@ type appsEnv struct {
 
 func newAppsEnv(t *testing.T) *appsEnv {
 	t.Helper()
-	def, err := forms.Parse([]byte(testFormJSON))
+	def, err := forms.Parse([]byte(appsFormJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mailer := NewMailer()
 	h := newHarness(t, func(d *Deps) {
 		db := d.DB.(*store.DB)
-		d.Applications = applications.New(db, cardsOf{db}, testForms{def}, protocol.NewRegister(db),
+		d.Applications = applications.New(db, cardsOf{db}, appsForms{def}, protocol.NewRegister(db),
 			upload.New(mustBlobs(t)), mailer, nil)
 	})
 	mailer.Bind(h.srv)
