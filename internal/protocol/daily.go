@@ -240,13 +240,7 @@ func (s *Service) Provisional(ctx context.Context, t tenants.Tenant, kind string
 // Labels in the files: the daily register is an Italian legal document.
 var directionLabel = map[Direction]string{In: "Entrata", Out: "Uscita"}
 
-func italianDay(day string) string {
-	d, err := time.Parse(dayLayout, day)
-	if err != nil {
-		return day
-	}
-	return d.Format("02/01/2006")
-}
+func italianDay(day string) string { return Daily{Day: day}.Date() }
 
 // dailyPDF renders the register of a day; at is the time printed as its date.
 func dailyPDF(issuer, day string, recs []Record, sigs map[int64]string, at time.Time, provisional bool) ([]byte, error) {

@@ -199,6 +199,15 @@ type Daily struct {
 	CreatedAt   time.Time
 }
 
+// Date is the day in Italian form (13/03/2026).
+func (d Daily) Date() string {
+	t, err := time.Parse(dayLayout, d.Day)
+	if err != nil {
+		return d.Day
+	}
+	return t.Format("02/01/2006")
+}
+
 // File is a stored file: its blob key, hex SHA-256 and size.
 type File struct {
 	Key    string

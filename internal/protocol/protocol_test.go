@@ -316,3 +316,26 @@ func TestCorrectAndView(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalize: any entry either fails with Invalid or comes out normalised, and
+// normalising it again changes nothing.
+func FuzzNormalize(f *testing.F) {
+	f.Add("in", "Mario Rossi", "Iscrizione mensa", "domanda.pdf", digest, "", int64(0))
+	f.Add("out", " a\nb ", "\x00", "", "ZZ", "nota", int64(3))
+	f.Fuzz(func(t *testing.T, dir, corr, subj, name, sum, note string, corrects int64) {
+		e := protocol.Entry{Direction: protocol.Direction(dir), Correspondent: corr, Subject: subj, Note: note, Corrects: corrects,
+			Documents: []protocol.Document{{Name: name, SHA256: sum, Size: 1}}}
+		if err := e.Normalize(); err != nil {
+			if !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("error of kind %v", err)
+			}
+			return
+		}
+		again := e
+		again.Documents = append([]protocol.Document(nil), e.Documents...)
+		if err := again.Normalize(); err != nil || again.Subject != e.Subject || again.Correspondent != e.Correspondent ||
+			again.Documents[0] != e.Documents[0] || again.Note != e.Note {
+			t.Fatalf("normalising twice changed %+v into %+v (%v)", e, again, err)
+		}
+	})
+}

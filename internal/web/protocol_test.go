@@ -333,3 +333,21 @@ func TestNoRouteMutatesARecord(t *testing.T) {
 		t.Fatal("a request changed an existing protocol record")
 	}
 }
+
+// FuzzProtocolQuery: the search form never panics, and an accepted query has a sane
+// page and limit.
+func FuzzProtocolQuery(f *testing.F) {
+	f.Add("2026", "0000042", "2026-03-01", "13/03/2026", "in", "mensa", "2")
+	f.Add("-1", "x", "2026-13-45", "", "sideways", "%_\x00", "0")
+	f.Fuzz(func(t *testing.T, year, number, from, to, dir, text, page string) {
+		v := url.Values{"anno": {year}, "numero": {number}, "dal": {from}, "al": {to}, "verso": {dir}, "testo": {text}, "pagina": {page}}
+		pq, q, err := parseProtocolQuery(v)
+		if err != nil {
+			return
+		}
+		if pq.Page < 1 || q.Offset != (pq.Page-1)*protocolPageSize || q.Limit != protocolPageSize+1 || q.Year < 0 || q.Number < 0 ||
+			(!q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To)) {
+			t.Fatalf("accepted a bad query: %+v %+v", pq, q)
+		}
+	})
+}
