@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"piazza/internal/accounts"
+	"piazza/internal/applications"
 	"piazza/internal/blob"
 	"piazza/internal/config"
 	"piazza/internal/content"
@@ -29,6 +30,7 @@ import (
 	"piazza/internal/services"
 	"piazza/internal/store"
 	"piazza/internal/tenants"
+	"piazza/internal/upload"
 	"piazza/internal/web"
 )
 
@@ -52,6 +54,9 @@ type App struct {
 	Mailer   *web.Mailer
 	Outbox   *mail.Outbox // set when mail goes to the outbox directory
 	Web      *web.Server
+
+	// Applications runs the online services' applications.
+	Applications *applications.Service
 
 	// Hooks set by optional parts before Build (the demo identity provider, the
 	// citizen sign-in client).
@@ -125,6 +130,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Content = content.New(a.DB, a.DB, a.Blobs, nil, nil)
 	a.Protocol = protocol.New(a.DB, a.Blobs)
 	a.Jobs.Register(protocol.DailyJob, a.protocolDaily)
+	a.Applications = applications.New(a.DB, ServiceCards{Services: a.Services}, a.Forms, a.Protocol, upload.New(a.Blobs), a.Mailer, nil)
 	return a, nil
 }
 
@@ -141,7 +147,7 @@ func (a *App) Build() error {
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
 		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox, Content: a.Content,
-		Forms: a.Forms,
+		Forms: a.Forms, Applications: a.Applications,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		Protocol:    a.Protocol,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,

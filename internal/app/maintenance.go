@@ -35,8 +35,8 @@ func (a *App) schedule(ctx context.Context) {
 }
 
 // prune deletes what is no longer needed: expired sessions, sign-in attempts older
-// than 30 days (they only serve throttling) and finished jobs older than 14 days. The
-// audit log is never pruned.
+// than 30 days (they only serve throttling), finished jobs older than 14 days and
+// application drafts untouched for over a year. The audit log is never pruned.
 func (a *App) prune(ctx context.Context, _ jobs.Job) error {
 	now := time.Now().UTC()
 	s, err := a.DB.PruneSessions(ctx, now)
@@ -51,7 +51,11 @@ func (a *App) prune(ctx context.Context, _ jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("clean-up", "sessions", s, "auth_attempts", at, "jobs", j)
+	drafts, err := a.Applications.PruneDrafts(ctx)
+	if err != nil {
+		return err
+	}
+	a.Log.Info("clean-up", "sessions", s, "auth_attempts", at, "jobs", j, "application_drafts", drafts)
 	return nil
 }
 

@@ -172,3 +172,36 @@ func identityPDF() ([]byte, error) {
 	d.Paragraph("Documento di prova allegato dalle pratiche dimostrative: non è un documento reale.")
 	return d.Bytes()
 }
+
+// loadApplications gives each demo comune its demo applications, worked by the
+// comune's operator. It runs after the loader's transaction has committed.
+func loadApplications(ctx context.Context, d Deps) error {
+	if d.Applications == nil {
+		return nil
+	}
+	accs, err := d.Store.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	byEmail := map[string]accounts.Account{}
+	for _, a := range accs {
+		byEmail[a.Email] = a
+	}
+	for _, c := range comuni() {
+		t, err := d.Tenants.BySlug(ctx, c.tenant.Slug)
+		if err != nil {
+			return err
+		}
+		o := applications.Officer{Name: "Ufficio relazioni con il pubblico", Admin: true}
+		for _, s := range Staff {
+			if s.Tenant == t.Slug && s.Roles[0] == accounts.RoleOperator {
+				a := byEmail[s.Email]
+				o.AccountID, o.Name = a.ID, a.Name
+			}
+		}
+		if err := LoadApplications(ctx, d.Applications, d.Accounts, t.ID, t.Name, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}

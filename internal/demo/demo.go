@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"piazza/internal/accounts"
+	"piazza/internal/applications"
 	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/secret"
@@ -92,6 +93,9 @@ type Deps struct {
 	// Forms, when set, loads the online services' forms (demo/forms) into each
 	// comune as live versions.
 	Forms FormLoader
+	// Applications, when set, gets demo applications in every state (after the
+	// cards and forms exist).
+	Applications *applications.Service
 }
 
 // FormLoader stores a form definition as a tenant's live form.
@@ -175,7 +179,7 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 	if err != nil {
 		return err
 	}
-	return d.Store.Atomic(ctx, func(ctx context.Context) error {
+	err = d.Store.Atomic(ctx, func(ctx context.Context) error {
 		ids := map[string]int64{}
 		officesOf := map[string][]accounts.Office{}
 		operatorOf := map[string]int64{}
@@ -256,6 +260,10 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 		}
 		return d.Store.SetSetting(ctx, demoKey, "true")
 	})
+	if err != nil {
+		return err
+	}
+	return loadApplications(ctx, d)
 }
 
 type comune struct {

@@ -29,8 +29,12 @@ type applicationNotice struct {
 }
 
 // ApplicationEvent enqueues the notice of an application's change (it implements
-// applications.Notifier).
+// applications.Notifier). A mailer not yet bound to a server (the demo loader and
+// other command-line work, which run before the server exists) sends nothing.
 func (m *Mailer) ApplicationEvent(ctx context.Context, a applications.Application, e applications.Event) error {
+	if m.s == nil || m.s.Applications == nil {
+		return nil
+	}
 	n := applicationNotice{TenantID: a.TenantID, ApplicationID: a.ID, EventID: e.ID}
 	if ri, ok := ctx.Value(infoKey{}).(*reqInfo); ok && ri.Tenant != nil {
 		n.Link = m.s.siteURL(ri) + appURL(a, "")
