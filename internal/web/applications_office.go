@@ -97,7 +97,10 @@ func (s *Server) queueQuery(r *http.Request) (boQueueFilter, applications.Query)
 	return f, aq
 }
 
-func (s *Server) boApps(w http.ResponseWriter, r *http.Request) {
+func (s *Server) boApps(w http.ResponseWriter, r *http.Request) { s.renderQueue(w, r, nil) }
+
+// renderQueue shows the queue, with the errors of a bulk decision if any.
+func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, formErr error) {
 	ri := info(r)
 	ctx := r.Context()
 	f, q := s.queueQuery(r)
@@ -142,7 +145,7 @@ func (s *Server) boApps(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		p.Overdue[a.ID] = a.Overdue(now)
 	}
-	s.render(w, r, page{Template: "backoffice/pratiche.html", Title: "apps.bo.title", Data: p})
+	s.render(w, r, page{Template: "backoffice/pratiche.html", Title: "apps.bo.title", Data: p, Err: formErr})
 }
 
 func sharesOffice(a, b []int64) bool {
@@ -393,8 +396,7 @@ func (s *Server) boAppsBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
-			s.flash(w, r, apperr.As(err).Fields[0].Code)
-			seeOther(w, r, boAppsBase)
+			s.renderQueue(w, r, err)
 			return
 		}
 		s.fail(w, r, err)

@@ -207,3 +207,26 @@ func TestApplicationBusinessCompany(t *testing.T) {
 		t.Fatalf("application = %+v", a)
 	}
 }
+
+func TestApplicationBulkDecision(t *testing.T) {
+	e := newAppsEnv(t)
+	ctx := context.Background()
+	op := e.acc["operator@borgo"]
+	e.db.SetOfficeMembers(ctx, e.borgo.ID, e.office, []int64{op.ID})
+	mario := e.citizen("borgo.example.it", e.mario)
+	first, second := e.submitted(t, mario), e.submitted(t, mario)
+	bo := e.staff("borgo.example.it", "operator@borgo")
+	if res := bo.post(boAppsBase+"/esito", url.Values{"code": {first}, "outcome": {"reject"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.Body, `href="#motivation"`) {
+		t.Fatalf("bulk without motivation: %d", res.StatusCode)
+	}
+	res := bo.post(boAppsBase+"/esito", url.Values{"code": {first, second, "ZZZZ-ZZZZ-ZZZZ"}, "outcome": {"reject"}, "motivation": {"Fuori termine."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bulk: %d\n%s", res.StatusCode, clip(res.Body))
+	}
+	for _, c := range []string{first, second} {
+		if res := bo.get(boAppsBase + "/" + c); !strings.Contains(res.Body, "Respinta") {
+			t.Fatalf("%s not rejected", c)
+		}
+	}
+}

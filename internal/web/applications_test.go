@@ -16,6 +16,7 @@ import (
 	"piazza/internal/apperr"
 	"piazza/internal/applications"
 	"piazza/internal/blob"
+	"piazza/internal/demo"
 	"piazza/internal/forms"
 	"piazza/internal/mail"
 	"piazza/internal/protocol"
@@ -383,4 +384,70 @@ func (e *appsEnv) drainJobs(t *testing.T) (notices int, mails []string) {
 		}
 	}
 	return notices, mails
+}
+
+// keyedForms serves each demo form as its live version (ids 1, 2, …).
+type keyedForms struct {
+	keys []string
+	defs map[string]*forms.Definition
+}
+
+func (f keyedForms) Live(ctx context.Context, tenantID int64, key string) (forms.Version, error) {
+	for i, k := range f.keys {
+		if k == key {
+			return forms.Version{ID: int64(i + 1), TenantID: tenantID, Key: key, Number: 1, Status: "live", Def: f.defs[key]}, nil
+		}
+	}
+	return forms.Version{}, apperr.ErrNotFound
+}
+
+func (f keyedForms) Version(ctx context.Context, tenantID, id int64) (forms.Version, error) {
+	if id < 1 || int(id) > len(f.keys) {
+		return forms.Version{}, apperr.ErrNotFound
+	}
+	return f.Live(ctx, tenantID, f.keys[id-1])
+}
+
+// TestApplicationDemoFormsRender opens every step of every demo form, and its
+// summary, through the fill pages.
+func TestApplicationDemoFormsRender(t *testing.T) {
+	e := newAppsEnv(t)
+	ctx := context.Background()
+	kf := keyedForms{defs: map[string]*forms.Definition{}}
+	for key, data := range demo.Forms() {
+		def, err := forms.Parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		kf.keys = append(kf.keys, key)
+		kf.defs[key] = def
+		c := e.card
+		c.ID, c.Slug, c.FormKey = 0, key, key
+		if err := e.db.CreateCard(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.srv.Applications = applications.New(e.db, cardsOf{e.db}, kf, protocol.NewRegister(e.db), upload.New(mustBlobs(t)), e.srv.Mailer(), nil)
+	mario := e.citizen("borgo.example.it", e.mario)
+	for _, key := range kf.keys {
+		loc := mario.get("/servizi/educazione-e-formazione/" + key + "/richiesta").Header.Get("Location")
+		m := codeInURL.FindStringSubmatch(loc)
+		if m == nil {
+			t.Fatalf("%s: start went to %q", key, loc)
+		}
+		for _, st := range kf.defs[key].Steps {
+			res := mario.get("/area-personale/pratiche/" + m[1] + "/compila/" + st.ID)
+			if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusSeeOther {
+				t.Errorf("%s step %s: %d\n%s", key, st.ID, res.StatusCode, clip(res.Body))
+			}
+		}
+		if res := mario.get("/area-personale/pratiche/" + m[1] + "/riepilogo"); res.StatusCode != http.StatusOK {
+			t.Errorf("%s summary: %d", key, res.StatusCode)
+		}
+		// An empty post of the first step shows the errors, never a 500.
+		first := kf.defs[key].Steps[0].ID
+		if res := mario.postFiles("/area-personale/pratiche/"+m[1]+"/compila/"+first, url.Values{"_nav": {"next"}}, nil); res.StatusCode >= 500 {
+			t.Errorf("%s empty post: %d", key, res.StatusCode)
+		}
+	}
 }
