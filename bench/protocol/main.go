@@ -56,6 +56,13 @@ func main() {
 		u.RawQuery = q.Encode()
 		opts.URL = u.String()
 	} else {
+		switch *syncMode {
+		case "normal":
+		case "full":
+			opts.SQLiteFull = true
+		default:
+			check(fmt.Errorf("-sync must be normal or full"))
+		}
 		dir, err := os.MkdirTemp("", "piazza-protocol-bench")
 		check(err)
 		cleanup = func() { os.RemoveAll(dir) }
@@ -69,14 +76,6 @@ func main() {
 	check(err)
 	durability := "synchronous_commit=on"
 	if db.Dialect() == store.SQLite {
-		switch *syncMode {
-		case "normal", "full":
-		default:
-			check(fmt.Errorf("-sync must be normal or full"))
-		}
-		// The writer pool has exactly one connection, which lives as long as the
-		// handle: setting the pragma on it sets it for every write that follows.
-		check(store.ExecRaw(ctx, db, "PRAGMA synchronous = "+strings.ToUpper(*syncMode)))
 		durability = "WAL, synchronous=" + strings.ToUpper(*syncMode)
 	}
 	t := tenants.Tenant{Slug: "bench", Name: "Comune di Bench", Kind: tenants.KindComune, PrimaryColor: "#0066CC",
