@@ -37,7 +37,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzDecode posts arbitrary text to a field of every type (and to an address
-// part, a group item and the add/remove buttons): Decode must never panic, errors
+// part, a group item, the add/remove buttons and an upload's name, type and size): Decode must never panic, errors
 // must name posted paths, and what it accepts must validate again after a JSON
 // round trip.
 func FuzzDecode(f *testing.F) {
@@ -53,11 +53,12 @@ func FuzzDecode(f *testing.F) {
 			if name != "t" && name != n {
 				continue
 			}
-			form := url.Values{n: {value}, "req": {"x"}}
-			v, errs := d.Decode(d.Steps[0], form, nil, nil)
+			form := url.Values{n: {value}, "req": {"x"}, "doc._remove": {value}}
+			files := map[string][]forms.FileRef{"doc": {{ID: value, Name: value, Type: value, Size: int64(len(value))}}}
+			v, errs := d.Decode(d.Steps[0], form, files, nil)
 			check(t, d, v, errs)
 		}
-		form := url.Values{"resident": {value}, "kids._n": {value}, "kids.0.name": {value}, "kids.0.diet": {"yes"},
+		form := url.Values{"resident": {value}, "kids._n": {value}, "kids.0.which._remove": {value}, "kids.0.name": {value}, "kids.0.diet": {"yes"},
 			"kids.0.which": {value, "x"}, "_remove": {value}, "_add": {value}}
 		v, errs := g.Decode(g.Steps[0], form, nil, nil)
 		if errs == nil {

@@ -304,7 +304,9 @@ func uploadedJSON(r *http.Request, field string) ([]byte, error) {
 //
 // Inputs are named by field path (see forms.Decode) and have the id
 // "field-<path>"; an error shows under its field with the id "field-<path>-error",
-// so the error summary can link to "#field-<path>". Groups post "_add" and
+// so the error summary can link to "#field-<path>". Optional fields say so in their
+// label; required ones carry aria-required (never the required attribute: the
+// browser must not block "save" or the group buttons). Groups post "_add" and
 // "_remove" buttons; when a step has them, the partial starts with a hidden
 // "next" button so that Enter in a text box still means "next".
 type formStepView struct {
