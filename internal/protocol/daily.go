@@ -268,9 +268,9 @@ func dailyPDF(issuer, day string, recs []Record, sigs map[int64]string, at time.
 		rows[i] = []string{r.Signature(), r.At.In(Rome).Format("02/01/2006 15:04"), directionLabel[r.Direction],
 			r.Correspondent, r.Subject, documentsText(r.Documents, "\n"), annotation(r, sigs)}
 	}
-	doc.Table([]pdfdoc.Column{{Header: "Numero", Width: 1.6}, {Header: "Data e ora", Width: 1.6}, {Header: "Verso", Width: 1},
-		{Header: "Corrispondente", Width: 2.4}, {Header: "Oggetto", Width: 3.4}, {Header: "Documenti e impronte SHA-256", Width: 3.6},
-		{Header: "Annotazioni", Width: 2}}, rows)
+	doc.Table([]pdfdoc.Column{{Header: "Numero", Width: 2}, {Header: "Data e ora", Width: 1.6}, {Header: "Verso", Width: 1},
+		{Header: "Corrispondente", Width: 2.3}, {Header: "Oggetto", Width: 3.4}, {Header: "Documenti e impronte SHA-256", Width: 3.7},
+		{Header: "Annotazioni", Width: 1.8}}, rows)
 	return doc.Bytes()
 }
 
