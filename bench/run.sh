@@ -1,44 +1,134 @@
 #!/usr/bin/env bash
 # Runs Piazza's benchmarks on this machine and prints the results in the format of
-# docs/benchmarks.md. Needs only Go (and, for the PostgreSQL figures, a PostgreSQL URL
-# in PIAZZA_BENCH_POSTGRES_URL).
+# docs/benchmarks.md. Needs only Go; the PostgreSQL figures need a PostgreSQL URL in
+# PIAZZA_BENCH_POSTGRES_URL (a fresh schema is created and dropped for each run).
 #
-#   bench/run.sh                # about two minutes
-#   DURATION=30s bench/run.sh   # longer, steadier runs
+#   bench/run.sh                 # everything (about 15 minutes; search indexes 1,000,000 documents)
+#   bench/run.sh site            # public pages under load against a static file (SQLite, PostgreSQL)
+#   bench/run.sh clickday        # click day: submissions with kill -9 halfway (SQLite NORMAL and FULL, PostgreSQL)
+#   bench/run.sh protocol        # protocol registrations of one tenant
+#   bench/run.sh search          # search over DOCS documents of 171 comuni
+#   bench/run.sh db              # audited writes against raw INSERTs
+#
+# Knobs: DURATION (per measured page, default 10s), CONC (connections, default 64),
+# CITIZENS (click day, default 3000), DOCS (search, default 1000000).
 set -euo pipefail
 export GOTOOLCHAIN=local
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
-CONC=${CONC:-16}
+CONC=${CONC:-64}
 PORT=${PORT:-18080}
+CITIZENS=${CITIZENS:-3000}
+DOCS=${DOCS:-1000000}
+PG=${PIAZZA_BENCH_POSTGRES_URL:-}
+sections=${*:-site clickday protocol search db}
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+server_pid=""
+schemas=()
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  for s in "${schemas[@]}"; do psql "$PG" -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 echo "## $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Go $(go env GOVERSION)"
 echo
 go build -o "$tmp/piazza" ./cmd/piazza
 go build -o "$tmp/load" ./bench/load
 
-echo "### HTTP (demo data, SQLite, $CONC concurrent clients, $DURATION each)"
-echo '```'
-"$tmp/piazza" serve --demo --data "$tmp/data" --addr "127.0.0.1:$PORT" --log-level error --job-workers 1 >/dev/null 2>"$tmp/serve.log" &
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-base="http://127.0.0.1:$PORT"
-css=$(curl -fs -H 'Host: borgofiorito.localhost' "$base/" | grep -o '/static/[^"]*piazza.css' | head -1)
-"$tmp/load" -label "baseline: static asset" -url "$base$css" -host borgofiorito.localhost -c "$CONC" -d "$DURATION"
-"$tmp/load" -label "healthz (no tenant, no DB)" -url "$base/healthz" -c "$CONC" -d "$DURATION"
-"$tmp/load" -label "tenant home page" -url "$base/" -host borgofiorito.localhost -c "$CONC" -d "$DURATION"
-"$tmp/load" -label "offices page" -url "$base/amministrazione/uffici" -host marinadiponente.localhost -c "$CONC" -d "$DURATION"
-"$tmp/load" -label "unknown host (404)" -status 404 -url "$base/" -host nessuno.example.it -c "$CONC" -d "$DURATION"
-echo '```'
-kill %1 2>/dev/null || true
-wait 2>/dev/null || true
-echo
-echo "### Database writes (same run: raw INSERT is the baseline)"
-echo '```'
-go run ./bench/dbbench -n "${ROWS:-5000}"
-if [ -n "${PIAZZA_BENCH_POSTGRES_URL:-}" ]; then
-  go run ./bench/dbbench -n "${ROWS:-5000}" -pg "$PIAZZA_BENCH_POSTGRES_URL"
-fi
-echo '```'
+# pg_schema_url NAME: creates a schema and prints a URL whose connections use it.
+pg_schema_url() {
+  local s="bench_$1_$$"
+  psql "$PG" -qc "CREATE SCHEMA $s" >/dev/null
+  schemas+=("$s")
+  case "$PG" in *\?*) echo "$PG&search_path=$s" ;; *) echo "$PG?search_path=$s" ;; esac
+}
+
+# serve_demo [DATABASE_URL]: starts the demo on a fresh store and waits for it.
+serve_demo() {
+  rm -rf "$tmp/data"
+  PIAZZA_DATABASE_URL="${1:-}" "$tmp/piazza" serve --demo --data "$tmp/data" --addr "127.0.0.1:$PORT" --log-level error --job-workers 1 >/dev/null 2>"$tmp/serve.log" &
+  server_pid=$!
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return; sleep 0.2; done
+  cat "$tmp/serve.log"; exit 1
+}
+stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+site() {
+  local label=$1 base="http://127.0.0.1:$PORT" h=borgofiorito.localhost
+  local news
+  news=$(curl -fs -H "Host: $h" "$base/novita/notizie" | grep -o 'href="/novita/notizie/[^"]*"' | head -1 | cut -d'"' -f2 || true)
+  echo "### Public pages, $label ($CONC connections, $DURATION each, gzip)"
+  echo
+  echo "Each page is measured next to its own bytes served as a static file (bench/static, precompressed like nginx's gzip_static)."
+  echo '```'
+  mkdir -p "$tmp/static"
+  local i=0
+  for page in "/" ${news:+"$news"} "/servizi/educazione-e-formazione/mensa-scolastica"; do
+    i=$((i + 1))
+    curl -fs -H "Host: $h" "$base$page" -o "$tmp/static/p$i"
+    gzip -kf "$tmp/static/p$i"
+  done
+  go run ./bench/static -dir "$tmp/static" -addr "127.0.0.1:$((PORT + 1))" &
+  local static_pid=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$((PORT + 1))/p1" >/dev/null 2>&1 && break; sleep 0.2; done
+  i=0
+  for page in "/" ${news:+"$news"} "/servizi/educazione-e-formazione/mensa-scolastica"; do
+    i=$((i + 1))
+    "$tmp/load" -label "static file with the bytes of $page" -url "http://127.0.0.1:$((PORT + 1))/p$i" -c "$CONC" -d "$DURATION"
+    "$tmp/load" -label "$page" -url "$base$page" -host $h -c "$CONC" -d "$DURATION"
+  done
+  kill $static_pid 2>/dev/null || true
+  wait $static_pid 2>/dev/null || true
+  "$tmp/load" -label "search (\"mensa scolastica\")" -url "$base/cerca?q=mensa+scolastica" -host $h -c "$CONC" -d "$DURATION"
+  echo '```'
+  echo
+}
+
+for section in $sections; do
+  case $section in
+  site)
+    serve_demo
+    site "SQLite"
+    stop_server
+    if [ -n "$PG" ]; then
+      serve_demo "$(pg_schema_url site)"
+      site "PostgreSQL"
+      stop_server
+    fi
+    ;;
+  clickday)
+    echo "### Click day: one comune, $CITIZENS citizens submit at once, $CONC at a time, kill -9 halfway"
+    echo '```'
+    go run ./bench/clickday -bin "$tmp/piazza" -n "$CITIZENS" -c "$CONC" -sync normal
+    go run ./bench/clickday -bin "$tmp/piazza" -n "$CITIZENS" -c "$CONC" -sync full
+    [ -n "$PG" ] && go run ./bench/clickday -bin "$tmp/piazza" -n "$CITIZENS" -c "$CONC" -pg "$PG"
+    echo '```'
+    echo
+    ;;
+  protocol)
+    bench/protocol/run.sh
+    echo
+    ;;
+  search)
+    echo "### Search: $DOCS documents over 171 comuni"
+    echo '```'
+    go run ./bench/search -docs "$DOCS" -tenants 171 -c 8 -d 15s
+    [ -n "$PG" ] && go run ./bench/search -docs "$DOCS" -tenants 171 -c 8 -d 15s -pg "$PG"
+    echo '```'
+    echo
+    ;;
+  db)
+    echo "### Database writes (same run: raw INSERT is the baseline)"
+    echo '```'
+    go run ./bench/dbbench -n "${ROWS:-5000}"
+    [ -n "$PG" ] && go run ./bench/dbbench -n "${ROWS:-5000}" -pg "$PG"
+    echo '```'
+    echo
+    ;;
+  *) echo "unknown section $section" >&2; exit 2 ;;
+  esac
+done
