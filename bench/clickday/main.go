@@ -52,8 +52,7 @@ import (
 const host = "clickday.localhost"
 
 // bonusForm is the service's form: two steps, as short as a real click-day form
-// (a bonus with an ISEE attestation): the data, then the attachment and the
-// declaration.
+// (a bonus with an ISEE attestation): the data, the attachment, the declaration.
 const bonusForm = `{
   "key": "bonus",
   "title": "Bonus bici",
@@ -64,7 +63,9 @@ const bonusForm = `{
       {"name": "importo", "type": "amount", "label": "Importo richiesto", "required": true}
     ]},
     {"id": "allegati", "title": "Allegati", "fields": [
-      {"name": "isee", "type": "file", "label": "Attestazione ISEE", "required": true, "accept": ["application/pdf"], "maxBytes": 1048576, "maxFiles": 1},
+      {"name": "isee", "type": "file", "label": "Attestazione ISEE", "required": true, "accept": ["application/pdf"], "maxBytes": 1048576, "maxFiles": 1}
+    ]},
+    {"id": "dichiarazione", "kind": "declaration", "title": "Dichiarazione", "intro": "Dichiaro, consapevole delle sanzioni del D.P.R. 445/2000, che i dati sono veri.", "fields": [
       {"name": "vero", "type": "accept", "label": "Dichiaro che i dati sono veri"}
     ]}
   ]
@@ -78,6 +79,7 @@ type citizen struct {
 	// receipt is set when the server answered the submission with its receipt page.
 	receipt bool
 	latency time.Duration
+	other   string // where a submission without a receipt was sent
 }
 
 func main() {
@@ -95,7 +97,12 @@ func main() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "piazza-clickday")
 	check(err)
-	defer os.RemoveAll(dir)
+	// CLICKDAY_KEEP=1 keeps the data directory (and its server.log) for a look.
+	if os.Getenv("CLICKDAY_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "data in", dir)
+	}
 	opts := store.Options{DataDir: dir, MaxConns: *conc + 4, SQLiteFull: *syncMode == "full"}
 	env := []string{"PIAZZA_SQLITE_SYNCHRONOUS=" + *syncMode}
 	label := "SQLite, synchronous=" + strings.ToUpper(*syncMode) + " (WAL)"
@@ -119,6 +126,7 @@ func main() {
 	tokens := seed(ctx, opts, *n)
 
 	srv := &server{bin: *bin, dir: dir, port: *port, env: env}
+	running = srv
 	check(srv.start())
 	defer srv.stop()
 
@@ -186,6 +194,15 @@ func main() {
 		}
 	}
 	slices.Sort(lat)
+	others := map[string]int{}
+	for _, c := range cs {
+		if !c.receipt {
+			others[codeRE.ReplaceAllString(c.other, "/area-personale/pratiche/{code}/")]++
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(os.Stderr, "answers without a receipt: %v\n", others)
+	}
 	problems := verify(ctx, opts, cs)
 
 	rate := float64(receipts) / elapsed.Seconds()
@@ -262,7 +279,11 @@ type server struct {
 }
 
 func (s *server) start() error {
-	s.cmd = exec.Command(s.bin, "serve", "--data", s.dir, "--addr", fmt.Sprintf("127.0.0.1:%d", s.port), "--log-level", "error", "--job-workers", "1")
+	if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
+		c.Close()
+		return fmt.Errorf("port %d is taken by another process (-port)", s.port)
+	}
+	s.cmd = exec.Command(s.bin, "serve", "--data", s.dir, "--addr", fmt.Sprintf("127.0.0.1:%d", s.port), "--log-level", "error", "--job-workers", "0")
 	s.cmd.Env = append(os.Environ(), s.env...)
 	log, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -337,7 +358,8 @@ func (c *citizen) prepare(port int, pdf []byte) error {
 		file   bool
 	}{
 		{"dati", map[string]string{"nome": fmt.Sprintf("Cittadino %d", c.n), "iban": "IT60X0542811101000000123456", "importo": "250,00"}, false},
-		{"allegati", map[string]string{"vero": "1"}, true},
+		{"allegati", map[string]string{}, true},
+		{"dichiarazione", map[string]string{"vero": "yes"}, false},
 	}
 	for _, st := range steps {
 		page := fmt.Sprintf("%s/area-personale/pratiche/%s/compila/%s", base(port), c.code, st.id)
@@ -416,6 +438,7 @@ func (c *citizen) submit(port int) (ok, retry bool, err error) {
 	case res.StatusCode == http.StatusSeeOther:
 		// Already submitted (its first attempt committed, but the answer was lost in
 		// the kill): the application page, without a receipt for this attempt.
+		c.other = loc
 		return false, false, nil
 	case res.StatusCode >= 500:
 		return false, true, fmt.Errorf("status %d", res.StatusCode)
@@ -522,7 +545,13 @@ func check(err error) {
 	}
 }
 
+// running is the server to stop when the benchmark fails.
+var running *server
+
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "clickday:", err)
+	if running != nil {
+		running.stop()
+	}
 	os.Exit(1)
 }
