@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -110,14 +111,26 @@ type Service struct {
 	files  Files
 	notify Notifier
 	now    func() time.Time
+
+	// versions caches the parsed form versions applications are filled against:
+	// a published version never changes, and parsing a definition on every step
+	// and submission would cost more than the rest of the request.
+	mu       sync.Mutex
+	versions map[versionKey]forms.Version
 }
+
+type versionKey struct{ tenantID, id int64 }
+
+// maxCachedVersions bounds the cache; when full it starts again.
+const maxCachedVersions = 512
 
 // New returns the applications module.
 func New(st Store, cards Cards, fm Forms, reg protocol.Register, files Files, notify Notifier, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, cards: cards, forms: fm, reg: reg, files: files, notify: notify, now: now}
+	return &Service{store: st, cards: cards, forms: fm, reg: reg, files: files, notify: notify, now: now,
+		versions: map[versionKey]forms.Version{}}
 }
 
 // Card returns a card citizens can apply to (see Cards).
@@ -180,7 +193,24 @@ func (s *Service) List(ctx context.Context, tenantID int64, p Person) ([]Applica
 
 // Form returns the form version an application is filled against.
 func (s *Service) Form(ctx context.Context, a Application) (forms.Version, error) {
-	return s.forms.Version(ctx, a.TenantID, a.FormVersionID)
+	k := versionKey{a.TenantID, a.FormVersionID}
+	s.mu.Lock()
+	v, ok := s.versions[k]
+	s.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := s.forms.Version(ctx, a.TenantID, a.FormVersionID)
+	if err != nil || v.Status == forms.StatusDraft {
+		return v, err
+	}
+	s.mu.Lock()
+	if len(s.versions) >= maxCachedVersions {
+		clear(s.versions)
+	}
+	s.versions[k] = v
+	s.mu.Unlock()
+	return v, nil
 }
 
 // Answers returns the answers being edited (the draft, or an integration being
