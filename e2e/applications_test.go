@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -136,5 +137,18 @@ func TestApplicationJourney(t *testing.T) {
 	cit.visit(cit.h.siteURL(slug, "/area-personale/pratiche/"+code))
 	if txt := cit.text(); !strings.Contains(txt, "Accolta") || !strings.Contains(txt, "esito-"+code+".pdf") {
 		t.Fatalf("the citizen must see the outcome and its document:\n%s", txt)
+	}
+	// The emails (written by background jobs): the receipt and the outcome.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cit.visit(cit.h.siteURL(slug, "/area-personale/posta"))
+		txt := cit.text()
+		if strings.Contains(txt, "ricevuta della domanda "+code) && strings.Contains(txt, "è ora «Accolta»") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mailbox lacks the receipt or the outcome of %s:\n%s", code, txt)
+		}
+		time.Sleep(time.Second)
 	}
 }
