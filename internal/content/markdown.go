@@ -47,18 +47,18 @@ func newPolicy() *bluemonday.Policy {
 func Sanitize(s string) string { return policy.Sanitize(s) }
 
 // Render turns an editor's Markdown into safe HTML: paragraphs, headings h2–h4
-// (a level-1 heading becomes h2: the page title is the only h1), lists, links
-// (http, https, mailto, tel and relative), emphasis, quotes, code, tables and
+// (a level-1 heading becomes h2, the page title being the only h1; h5 and h6
+// become h4), lists, links (http, https, mailto, tel and relative), emphasis, quotes, code, tables and
 // images with a local source. It returns the HTML even when CheckMarkdown would
 // refuse the source (for previews of invalid drafts): whatever is not allowed is
 // removed.
 func Render(src string) (string, error) {
 	source := []byte(src)
 	doc := md.Parser().Parse(text.NewReader(source))
-	// Shift headings so that "# Title" is an h2 and nothing is deeper than h4.
+	// Clamp headings to h2–h4: "# Title" becomes an h2 (the page title is the h1).
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering {
-			h.Level = min(max(h.Level+1, 2), 4)
+			h.Level = min(max(h.Level, 2), 4)
 		}
 		return ast.WalkContinue, nil
 	})

@@ -15,7 +15,7 @@ func TestRender(t *testing.T) {
 		notWant []string
 	}{
 		{"# Titolo\n\nTesto **forte** e *enfasi*.", []string{"<h2>Titolo</h2>", "<strong>forte</strong>", "<em>enfasi</em>"}, []string{"<h1"}},
-		{"#### Quattro\n\n##### Cinque", []string{"<h4>Quattro</h4>"}, []string{"<h5", "<h6"}},
+		{"### Tre\n\n##### Cinque", []string{"<h3>Tre</h3>", "<h4>Cinque</h4>"}, []string{"<h5", "<h6"}},
 		{"[sito](https://comune.example.it) [mail](mailto:a@b.it) [tel](tel:+39021234) [rel](/novita)", []string{`href="https://comune.example.it"`, `href="mailto:a@b.it"`, `href="tel:+39021234"`, `href="/novita"`}, nil},
 		{"[x](javascript:alert(1)) [y](data:text/html,hi) [z](JaVaScRiPt:alert(1))", nil, []string{"javascript:", "data:", "JaVaScRiPt"}},
 		{"<script>alert(1)</script><b onclick=x>t</b>", nil, []string{"<script", "onclick", "<b"}},

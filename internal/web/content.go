@@ -19,7 +19,7 @@ import (
 // the editors' back office of content.
 func (s *Server) contentRoutes() []route {
 	m := tenants.ModuleSite
-	return []route{
+	return append([]route{
 		{pattern: "GET /novita/{kind}", handler: s.newsList, module: m},
 		{pattern: "GET /novita/{kind}/{slug}", handler: s.newsPage, module: m},
 		{pattern: "GET /novita/feed.rss", handler: s.newsRSS, module: m},
@@ -31,7 +31,7 @@ func (s *Server) contentRoutes() []route {
 		{pattern: "GET /vivere-il-comune/luoghi.geojson", handler: s.placesGeoJSON, module: m},
 		{pattern: "GET /vivere-il-comune/luoghi/{slug}", handler: s.placePage, module: m},
 		{pattern: "GET /contenuti/immagini/{id}", handler: s.contentImage, module: m},
-	}
+	}, s.contentBackofficeRoutes()...)
 }
 
 // newsPerPage is the length of a page of a news list.
@@ -41,6 +41,7 @@ const newsPerPage = 12
 type pager struct {
 	Page, Pages int
 	Base        string // the list's path
+	Query       string // other parameters of the list (encoded), kept across pages
 }
 
 // Prev and Next are the neighbouring pages' URLs ("" at the ends).
@@ -59,10 +60,17 @@ func (p pager) Next() string {
 }
 
 func (p pager) url(n int) string {
-	if n == 1 {
+	q := p.Query
+	if n > 1 {
+		if q != "" {
+			q += "&"
+		}
+		q += "pagina=" + strconv.Itoa(n)
+	}
+	if q == "" {
 		return p.Base
 	}
-	return p.Base + "?pagina=" + strconv.Itoa(n)
+	return p.Base + "?" + q
 }
 
 // pageNumber reads ?pagina= (1 for anything that is not a positive number).
