@@ -96,12 +96,23 @@ func (s *Server) appStart(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if card.AuthLevel == "spid3" && !highAssurance(ri.Citizen.AuthLevel) {
+		// The service needs SPID level 3 or CIE: the citizen signs in again with it.
+		s.errorPage(w, r, http.StatusForbidden, "apps.err.level")
+		return
+	}
 	a, err := s.Applications.Start(r.Context(), card, person(ri.Citizen))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	seeOther(w, r, s.resumeURL(r, a))
+}
+
+// highAssurance reports whether a sign-in meets the cards' highest level: SPID
+// level 3 or the CIE (services.AuthHigh).
+func highAssurance(level string) bool {
+	return level == "https://www.spid.gov.it/SpidL3" || strings.HasPrefix(level, "CIE_")
 }
 
 // resumeURL is where a draft continues: its saved step, else the first one.

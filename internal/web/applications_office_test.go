@@ -15,6 +15,17 @@ import (
 // submitted fills and submits an application of Mario's and returns its code.
 func (e *appsEnv) submitted(t *testing.T, mario *client) string {
 	t.Helper()
+	code := e.submittedDraft(t, mario)
+	if res := mario.post(appsBase+"/"+code+"/invia", nil); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/inviata") {
+		t.Fatalf("submit: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	return code
+}
+
+// submittedDraft fills every step of an application of Mario's, ready to submit,
+// and returns its code.
+func (e *appsEnv) submittedDraft(t *testing.T, mario *client) string {
+	t.Helper()
 	loc := mario.get("/servizi/educazione-e-formazione/mensa/richiesta").Header.Get("Location")
 	code := codeInURL.FindStringSubmatch(loc)[1]
 	base := appsBase + "/" + code
@@ -32,9 +43,6 @@ func (e *appsEnv) submitted(t *testing.T, mario *client) string {
 		if res := mario.postFiles(base+"/compila/"+st.step, st.form, st.files); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("step %s: %d\n%s", st.step, res.StatusCode, clip(res.Body))
 		}
-	}
-	if res := mario.post(base+"/invia", nil); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/inviata") {
-		t.Fatalf("submit: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	return code
 }

@@ -451,3 +451,60 @@ func TestApplicationDemoFormsRender(t *testing.T) {
 		}
 	}
 }
+
+// TestApplicationDoubleSubmit sends the same draft twice at once: one submission
+// is registered, the other is refused, and no protocol number is lost.
+func TestApplicationDoubleSubmit(t *testing.T) {
+	e := newAppsEnv(t)
+	ctx := context.Background()
+	mario := e.citizen("borgo.example.it", e.mario)
+	code := e.submittedDraft(t, mario)
+	svc := e.srv.Applications
+	p := person(&e.mario)
+	a, err := svc.Mine(ctx, e.borgo.ID, p, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := svc.Submit(ctx, a, p, applications.Company{})
+			errs <- err
+		}()
+	}
+	var failed int
+	for range 2 {
+		if err := <-errs; err != nil {
+			if !apperr.Is(err, apperr.Conflict) {
+				t.Fatalf("second submission: %v", err)
+			}
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d submissions refused, want 1", failed)
+	}
+	d, _ := svc.Detail(ctx, a, false)
+	if len(d.Submissions) != 1 || !strings.HasPrefix(d.Submissions[0].ProtocolNumber, "0000001/") {
+		t.Fatalf("submissions = %+v", d.Submissions)
+	}
+	// The next registration takes the next number: none was used by the refused one.
+	next := e.submitted(t, mario)
+	b, _ := svc.Mine(ctx, e.borgo.ID, p, next)
+	if !strings.HasPrefix(b.ProtocolNumber, "0000002/") {
+		t.Fatalf("next protocol number %s, want 0000002", b.ProtocolNumber)
+	}
+}
+
+func TestApplicationNeedsItsIdentityLevel(t *testing.T) {
+	e := newAppsEnv(t)
+	c := e.card
+	c.AuthLevel = services.AuthHigh
+	if err := e.db.UpdateCard(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	mario := e.citizen("borgo.example.it", e.mario) // signed in without a level
+	if res := mario.get("/servizi/educazione-e-formazione/mensa/richiesta"); res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "livello 3") {
+		t.Fatalf("level-3 service with a lower sign-in: %d", res.StatusCode)
+	}
+}
