@@ -380,6 +380,7 @@ type optionView struct {
 }
 
 type groupItemView struct {
+	ID          string // "field-<group>.<index>"
 	Title       string
 	Fields      []fieldView
 	RemoveValue string
@@ -604,7 +605,7 @@ func (v formStepView) group(fv *fieldView, f *forms.Field, posted url.Values, to
 		if i < len(items) {
 			it = items[i]
 		}
-		gi := groupItemView{Title: fv.Label + " " + strconv.Itoa(i+1), RemoveValue: fv.Path + "." + strconv.Itoa(i)}
+		gi := groupItemView{ID: fv.ID + "." + strconv.Itoa(i), Title: fv.Label + " " + strconv.Itoa(i+1), RemoveValue: fv.Path + "." + strconv.Itoa(i)}
 		for _, s := range f.Fields {
 			if sv, ok := v.field(s, fv.Path+"."+strconv.Itoa(i)+"."+s.Name, posted, sub, top, it); ok {
 				gi.Fields = append(gi.Fields, sv)

@@ -421,7 +421,7 @@ func TestEveryFieldTypeRoundTrip(t *testing.T) {
 		}
 		page = renderStep(t, h, formStepView{Def: def, Step: step, Values: values, Lang: "it"})
 	}
-	if !strings.Contains(page, `name="figli._n" value="2"`) || !strings.Contains(page, `name="_remove" value="figli.1"`) || !strings.Contains(page, "Figlio 2") {
+	if !strings.Contains(page, `name="figli._n" value="2"`) || !strings.Contains(page, `name="_remove" value="figli.1"`) || !strings.Contains(page, "Figlio 2") || !strings.Contains(page, `id="field-figli.1"`) {
 		t.Fatal("two items not rendered")
 	}
 
