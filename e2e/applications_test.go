@@ -31,7 +31,7 @@ func (tb *tab) choose(name, value string) {
 // shown, so the click goes through without the browser's own validation.
 func (tb *tab) next() int {
 	tb.t.Helper()
-	return tb.follow(`button[name="_nav"][value="next"]`)
+	return tb.follow(`button.btn[name="_nav"][value="next"]`)
 }
 
 var receiptCodeRE = regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -624,7 +625,9 @@ func AllFiles(v forms.Values) []forms.FileRef {
 				walk(z)
 			}
 		case []any:
-			if refs := forms.Files(y); len(refs) > 0 {
+			// A list of file references, as stored JSON gives them back; a repeatable
+			// group's items (maps too) are walked instead.
+			if refs := forms.Files(y); len(refs) == len(y) && len(refs) > 0 && !slices.ContainsFunc(refs, func(r forms.FileRef) bool { return r.ID == "" || r.SHA256 == "" }) {
 				out = append(out, refs...)
 				return
 			}

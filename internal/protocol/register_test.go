@@ -27,8 +27,10 @@ func (f *failingCommit) Atomic(ctx context.Context, fn func(ctx context.Context)
 func (f *failingCommit) Savepoint(ctx context.Context, fn func(ctx context.Context) error) error {
 	return fn(ctx)
 }
-func (f *failingCommit) LockProtocolCounter(context.Context, int64, int) (int64, error) { return 0, nil }
-func (f *failingCommit) SetProtocolCounter(context.Context, int64, int, int64) error    { return nil }
+func (f *failingCommit) LockProtocolCounter(context.Context, int64, int) (int64, error) {
+	return 0, nil
+}
+func (f *failingCommit) SetProtocolCounter(context.Context, int64, int, int64) error { return nil }
 func (f *failingCommit) InsertProtocolRecord(_ context.Context, r *protocol.Record) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
