@@ -182,7 +182,8 @@ func main() {
 
 	// The baseline: the same database's raw durable INSERT rate, one row per
 	// transaction, rows the size of a stored submission, same concurrency.
-	baseRate := baseline(ctx, opts, *conc, 3*time.Second)
+	baseRate := baseline(ctx, opts, *conc, 3*time.Second, "bench_raw")
+	baseOne := baseline(ctx, opts, 1, 3*time.Second, "bench_raw_one")
 
 	// Verification.
 	var lat []time.Duration
@@ -208,9 +209,9 @@ func main() {
 	rate := float64(receipts) / elapsed.Seconds()
 	rateUp := float64(receipts) / (elapsed - downtime).Seconds()
 	fmt.Printf("%s — %d citizens, %d concurrent, kill -9 halfway: %v\n", label, *n, *conc, *kill)
-	fmt.Printf("  baseline: raw durable INSERT, one row per transaction      %8.0f rows/s\n", baseRate)
+	fmt.Printf("  baseline: raw durable INSERT, one row per transaction, %d connections: %.0f rows/s; one connection: %.0f rows/s\n", *conc, baseRate, baseOne)
 	fmt.Printf("  submissions with receipt: %d of %d in %s (server down %s)\n", receipts, *n, elapsed.Round(time.Millisecond), downtime.Round(time.Millisecond))
-	fmt.Printf("  submissions/s: %.0f over the whole run, %.0f while the server was up; ratio to baseline %.2f\n", rate, rateUp, rateUp/baseRate)
+	fmt.Printf("  submissions/s: %.0f over the whole run, %.0f while the server was up; ratio to the baselines %.2f (%d connections) and %.2f (one)\n", rate, rateUp, rateUp/baseRate, *conc, rateUp/baseOne)
 	if len(lat) > 0 {
 		p := func(q float64) float64 { return float64(lat[int(float64(len(lat)-1)*q)].Microseconds()) / 1000 }
 		fmt.Printf("  latency of a submission: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", p(0.5), p(0.99), p(1))
@@ -466,11 +467,11 @@ func run(conc, n int, f func(i int)) {
 }
 
 // baseline measures single-row durable INSERTs of about a stored submission's size.
-func baseline(ctx context.Context, opts store.Options, conc int, d time.Duration) float64 {
+func baseline(ctx context.Context, opts store.Options, conc int, d time.Duration, table string) float64 {
 	db, err := store.Open(ctx, opts)
 	check(err)
 	defer db.Close()
-	check(store.ExecRaw(ctx, db, "CREATE TABLE bench_raw (id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, at TEXT NOT NULL, answers TEXT NOT NULL)"))
+	check(store.ExecRaw(ctx, db, "CREATE TABLE "+table+" (id BIGINT NOT NULL, tenant_id BIGINT NOT NULL, at TEXT NOT NULL, answers TEXT NOT NULL)"))
 	payload := strings.Repeat("x", 1500)
 	var count atomic.Int64
 	var wg sync.WaitGroup
@@ -480,7 +481,7 @@ func baseline(ctx context.Context, opts store.Options, conc int, d time.Duration
 		go func() {
 			defer wg.Done()
 			for i := 0; time.Since(start) < d; i++ {
-				check(store.ExecRaw(ctx, db, "INSERT INTO bench_raw (id, tenant_id, at, answers) VALUES (?, ?, ?, ?)", w*1_000_000+i, 1, time.Now().UTC().Format(time.RFC3339Nano), payload))
+				check(store.ExecRaw(ctx, db, "INSERT INTO "+table+" (id, tenant_id, at, answers) VALUES (?, ?, ?, ?)", w*1_000_000+i, 1, time.Now().UTC().Format(time.RFC3339Nano), payload))
 				count.Add(1)
 			}
 		}()
