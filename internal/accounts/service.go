@@ -12,6 +12,7 @@ import (
 	"piazza/internal/audit"
 	"piazza/internal/check"
 	"piazza/internal/fiscalcode"
+	"piazza/internal/search"
 	"piazza/internal/secret"
 )
 
@@ -122,6 +123,24 @@ type Service struct {
 	mailer Mailer
 	policy Policy
 	now    func() time.Time
+	index  search.Indexer
+}
+
+// SetIndexer keeps the site search current with the offices (unità organizzative).
+func (s *Service) SetIndexer(ix search.Indexer) { s.index = ix }
+
+// indexOffice puts an office in the site search (or takes it out when removed).
+func (s *Service) indexOffice(ctx context.Context, o Office, removed bool) error {
+	if s.index == nil {
+		return nil
+	}
+	ref := strconv.FormatInt(o.ID, 10)
+	if removed {
+		return s.index.Remove(ctx, o.TenantID, search.KindOffice, ref)
+	}
+	body := strings.Join([]string{o.Description, o.Address, o.OpeningHours, o.Email, o.Phone}, "\n")
+	return s.index.Index(ctx, search.Document{TenantID: o.TenantID, Kind: search.KindOffice, RefID: ref, Title: o.Name,
+		Summary: o.Description, Body: body, URL: "/amministrazione/uffici/" + o.Slug, PublishedAt: s.now().UTC()})
 }
 
 // NewService returns the accounts service.
@@ -821,6 +840,9 @@ func (s *Service) SaveOffice(ctx context.Context, o *Office) error {
 		if err != nil {
 			return err
 		}
+		if err := s.indexOffice(ctx, *o, false); err != nil {
+			return err
+		}
 		return s.store.AppendAudit(ctx, audit.New(ctx, o.TenantID, action, "office", strconv.FormatInt(o.ID, 10), o.Name))
 	})
 }
@@ -833,6 +855,9 @@ func (s *Service) DeleteOffice(ctx context.Context, tenantID, id int64) error {
 			return err
 		}
 		if err := s.store.DeleteOffice(ctx, tenantID, id); err != nil {
+			return err
+		}
+		if err := s.indexOffice(ctx, o, true); err != nil {
 			return err
 		}
 		return s.store.AppendAudit(ctx, audit.New(ctx, tenantID, "office.delete", "office", strconv.FormatInt(id, 10), o.Name))

@@ -127,6 +127,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Feedback = feedback.New(a.DB, nil)
 	a.Search = search.New(a.DB)
 	a.Services.SetIndexer(a.Search)
+	a.Accounts.SetIndexer(a.Search)
 	a.Content = content.New(a.DB, a.DB, a.Blobs, nil, nil)
 	a.Protocol = protocol.New(a.DB, a.Blobs)
 	a.Jobs.Register(protocol.DailyJob, a.protocolDaily)

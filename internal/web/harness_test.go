@@ -83,6 +83,7 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	h.services = services.New(h.db, h.db, nil, h.db, nil)
 	h.search = search.New(h.db)
 	h.services.SetIndexer(h.search)
+	h.accounts.SetIndexer(h.search)
 	blobs, err := blob.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -42,5 +44,29 @@ func TestSearchPage(t *testing.T) {
 	}
 	if !strings.Contains(c.get("/cerca?q=mensa").Body, "<mark>") {
 		t.Error("no highlighted snippet")
+	}
+}
+
+// TestSearchFindsOffices: an office saved in the back office is found by the site
+// search (under "Uffici") and disappears when deleted.
+func TestSearchFindsOffices(t *testing.T) {
+	h := newHarness(t)
+	adm := h.staff(borgo, "admin@borgo")
+	r := adm.post("/backoffice/uffici/nuovo", url.Values{"name": {"Ufficio Cimiteri"}, "description": {"Concessioni di loculi e lampade votive."}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create office: %d", r.StatusCode)
+	}
+	c := h.client(borgo)
+	if body := c.get("/cerca?q=loculi").Body; !strings.Contains(body, `href="/amministrazione/uffici/ufficio-cimiteri"`) || !strings.Contains(body, "Uffici (1)") {
+		t.Fatal("the office is not found")
+	}
+	if body := h.client(marina).get("/cerca?q=loculi").Body; strings.Contains(body, "ufficio-cimiteri") {
+		t.Fatal("Borgo's office found on Marina's site")
+	}
+	if r := adm.post(r.Header.Get("Location")+"/elimina", url.Values{"confirm": {"yes"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete office: %d", r.StatusCode)
+	}
+	if body := c.get("/cerca?q=loculi").Body; strings.Contains(body, "ufficio-cimiteri") {
+		t.Fatal("a deleted office is still found")
 	}
 }
