@@ -43,6 +43,7 @@ type Results struct {
 	Query  Query
 	Hits   []Hit
 	Total  int
+	More   bool         // there are more than MaxCounted matches (Total and the facets count the first ones)
 	Kinds  map[Kind]int   // matches per content type (ignoring the Kind facet)
 	Topics map[string]int // matches per topic (ignoring the Topic facet)
 }
@@ -61,9 +62,15 @@ type Match struct {
 	Offset   int
 }
 
+// MaxCounted bounds the matches a search counts for its total and facets: a word
+// found in thousands of a comune's pages shows "more than 2,000 results" instead of
+// costing a count of all of them.
+const MaxCounted = 2000
+
 // Facets are the counts of a search.
 type Facets struct {
 	Total  int
+	More   bool // the store stopped counting at MaxCounted
 	Kinds  map[Kind]int
 	Topics map[string]int
 }
@@ -159,6 +166,7 @@ func (s *Service) Search(ctx context.Context, tenantID int64, q Query) (Results,
 		}
 	}
 	total, kinds, topics := f.Total, f.Kinds, f.Topics
+	r.More = f.More
 	for i := range hits {
 		hits[i].Snippet = Snippet(hits[i].Summary+" "+hits[i].Body, terms, 30)
 	}

@@ -131,12 +131,16 @@ func (db *DB) SearchFacets(ctx context.Context, m search.Match) (search.Facets, 
 	all := m
 	all.Kind, all.Topic = "", ""
 	from, args := db.matchSQL(all)
-	rows, err := db.query(ctx, "SELECT d.kind, d.topics FROM "+from+" LIMIT 100000", args...)
+	rows, err := db.query(ctx, "SELECT d.kind, d.topics FROM "+from+" LIMIT ?", append(args, search.MaxCounted+1)...)
 	if err != nil {
 		return f, err
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for n := 0; rows.Next(); n++ {
+		if n == search.MaxCounted {
+			f.More = true
+			break
+		}
 		var k search.Kind
 		var topics string
 		if err := rows.Scan(&k, &topics); err != nil {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -68,5 +69,28 @@ func TestSearch(t *testing.T) {
 	s.Remove(ctx, w.a, search.KindNews, "1")
 	if r, _ := s.Search(ctx, w.a, search.Query{Text: "contadino"}); r.Total != 0 {
 		t.Errorf("removed document found")
+	}
+}
+
+// TestSearchCountsAtMost: a word found everywhere stops the count at MaxCounted.
+func TestSearchCountsAtMost(t *testing.T) {
+	w := newWorld(t)
+	s := search.New(w.db)
+	if err := w.db.Atomic(ctx, func(ctx context.Context) error {
+		for i := range search.MaxCounted + 5 {
+			if err := s.Index(ctx, search.Document{TenantID: w.a, Kind: search.KindNews, RefID: fmt.Sprint(i), Title: "Avviso alla cittadinanza", URL: "/x"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Search(ctx, w.a, search.Query{Text: "avviso"})
+	if err != nil || !r.More || r.Total != search.MaxCounted || len(r.Hits) != search.PageSize {
+		t.Fatalf("more: %v, total %d, %d hits, %v", r.More, r.Total, len(r.Hits), err)
+	}
+	if r, _ := s.Search(ctx, w.a, search.Query{Text: "avviso", Page: 3}); len(r.Hits) != search.PageSize {
+		t.Fatalf("page 3: %d hits", len(r.Hits))
 	}
 }
