@@ -288,8 +288,9 @@ func fieldErr(kind apperr.Kind, field, code string) error {
 	return &apperr.Error{Kind: kind, Code: code, Fields: []apperr.FieldError{{Field: field, Code: code}}}
 }
 
-// Publish makes an item public now, or from at when at is after now (scheduled
-// publication). The expiry, when set, must follow the publication.
+// Publish makes an item public from at: now when at is zero, later when at is
+// in the future (scheduled publication), or with an earlier publication date. The
+// expiry, when set, must follow the publication.
 func (s *Service) Publish(ctx context.Context, tenantID, id int64, at time.Time) (Item, error) {
 	var it Item
 	err := s.store.Atomic(ctx, func(ctx context.Context) error {
@@ -299,10 +300,10 @@ func (s *Service) Publish(ctx context.Context, tenantID, id int64, at time.Time)
 		}
 		now := s.Now()
 		action := "publish"
-		if at.After(now) {
-			action = "schedule"
-		} else {
+		if at.IsZero() {
 			at = now
+		} else if at.After(now) {
+			action = "schedule"
 		}
 		it.Status, it.PublishAt = StatusPublished, at.UTC().Truncate(time.Second)
 		return s.save(ctx, &it, action)

@@ -20,6 +20,7 @@ import (
 	"piazza/internal/applications"
 	"piazza/internal/audit"
 	"piazza/internal/blob"
+	"piazza/internal/content"
 	"piazza/internal/secret"
 	"piazza/internal/services"
 	"piazza/internal/tenants"
@@ -96,6 +97,8 @@ type Deps struct {
 	// Applications, when set, gets demo applications in every state (after the
 	// cards and forms exist).
 	Applications *applications.Service
+	// Content, when set, gives each comune its news, events and places.
+	Content *content.Service
 }
 
 // FormLoader stores a form definition as a tenant's live form.
@@ -257,6 +260,9 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 					return err
 				}
 			}
+		}
+		if err := loadContent(ctx, d, ids); err != nil {
+			return err
 		}
 		return d.Store.SetSetting(ctx, demoKey, "true")
 	})
