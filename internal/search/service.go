@@ -43,7 +43,7 @@ type Results struct {
 	Query  Query
 	Hits   []Hit
 	Total  int
-	More   bool         // there are more than MaxCounted matches (Total and the facets count the first ones)
+	More   bool           // there are more than MaxCounted matches (Total and the facets count the first ones)
 	Kinds  map[Kind]int   // matches per content type (ignoring the Kind facet)
 	Topics map[string]int // matches per topic (ignoring the Topic facet)
 }
