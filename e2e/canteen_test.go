@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"piazza/internal/demo"
@@ -33,6 +35,17 @@ func (tb *tab) fetchStart(path string) string {
 	tb.t.Helper()
 	p, _ := json.Marshal(path)
 	return run(tb, chromedp.Evaluate[string](`fetch(`+string(p)+`).then(r => r.ok ? r.text() : "HTTP " + r.status).then(t => t.slice(0, 8))`, chromedp.EvalAwaitPromise))
+}
+
+// submitForm submits the form as its submit button would, without a mouse click
+// (on a long page a click can land on whatever covers the button at that scroll
+// position), and checks the page it leads to.
+func (tb *tab) submitForm(css string) int {
+	tb.t.Helper()
+	sel, _ := json.Marshal(css)
+	return tb.navigateWith("submit "+css, func(ctx context.Context) (*network.Response, error) {
+		return chromedp.RunResponse(ctx, chromedp.Evaluate[chromedp.Void](`(f => { f.requestSubmit(); })(document.querySelector(`+string(sel)+`))`))
+	})
 }
 
 // TestCanteenEnrolment is the issue's acceptance flow, as a new user would go
@@ -143,9 +156,9 @@ func TestCanteenEnrolment(t *testing.T) {
 	if txt := op.text(); !strings.Contains(txt, "Luca") || !strings.Contains(txt, "attestazione-isee.pdf") {
 		t.Fatalf("the operator does not see the answers and the attachment:\n%s", txt)
 	}
-	op.submit(`form[action$="/presa-in-carico"] [type="submit"]`)
+	op.submitForm(`form[action$="/presa-in-carico"]`)
 	op.fill(`textarea[name="message"]`, "L'attestazione ISEE allegata è scaduta: allega quella del 2026.")
-	op.submit(`form[action$="/integrazione"] [type="submit"]`)
+	op.submitForm(`form[action$="/integrazione"]`)
 
 	// Mario answers with a new attestation.
 	cit.visit(cit.h.siteURL(slug, "/area-personale/pratiche/"+code))
@@ -164,12 +177,15 @@ func TestCanteenEnrolment(t *testing.T) {
 		cit.next()
 	}
 	cit.followText("Invia")
+	if !strings.Contains(cit.text(), "Integrazione inviata") {
+		t.Fatalf("after answering the integration: at %s:\n%s", cit.url, cit.text())
+	}
 
 	// The operator accepts it with the outcome.
 	op.visit(op.h.siteURL(slug, "/backoffice/pratiche/"+code))
 	op.choose("outcome", "accept")
 	op.fill(`form[action$="/esito"] textarea[name="motivation"]`, "Iscrizione accolta per l'anno scolastico 2026/27, tariffa ridotta.")
-	op.submit(`form[action$="/esito"] [type="submit"]`)
+	op.submitForm(`form[action$="/esito"]`)
 	if !strings.Contains(op.text(), "Accolta") {
 		t.Fatalf("after the outcome: at %s", op.url)
 	}
