@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,7 +62,7 @@ func (s *Server) feedbackAdd(w http.ResponseWriter, r *http.Request) {
 	stars, _ := strconv.Atoi(f("stars"))
 	e := feedback.Entry{TenantID: info(r).Tenant.ID, Path: f("page"), Stars: stars, Answer: f("answer"), Comment: f("comment")}
 	// The answer of the block the stars hide was not visible: drop it.
-	if (stars >= 4 && contains(feedback.NegativeAnswers, e.Answer)) || (stars <= 3 && contains(feedback.PositiveAnswers, e.Answer)) {
+	if (stars >= 4 && slices.Contains(feedback.NegativeAnswers, e.Answer)) || (stars <= 3 && slices.Contains(feedback.PositiveAnswers, e.Answer)) {
 		e.Answer = ""
 	}
 	err := s.Feedback.Add(r.Context(), &e)
@@ -83,15 +84,6 @@ func (s *Server) feedbackAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, page{Template: "site/valutazione.html", Title: "feedback.thanks.title", Data: feedbackThanks{Back: e.Path}})
-}
-
-func contains(list []string, x string) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // feedbackReport is the editors' page.
