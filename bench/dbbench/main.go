@@ -7,15 +7,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"piazza/bench/internal/benchdb"
 	"piazza/internal/accounts"
 	"piazza/internal/audit"
 	"piazza/internal/store"
@@ -27,26 +24,8 @@ func main() {
 	pg := flag.String("pg", "", "PostgreSQL URL (empty: SQLite)")
 	flag.Parse()
 	ctx := context.Background()
-	opts := store.Options{MaxConns: 8}
-	var cleanup func()
-	if *pg != "" {
-		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-		admin, err := sql.Open("pgx", *pg)
-		check(err)
-		_, err = admin.Exec("CREATE SCHEMA " + schema)
-		check(err)
-		cleanup = func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
-		u, _ := url.Parse(*pg)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		opts.URL = u.String()
-	} else {
-		dir, err := os.MkdirTemp("", "piazza-dbbench")
-		check(err)
-		cleanup = func() { os.RemoveAll(dir) }
-		opts.DataDir = dir
-	}
+	opts, cleanup, err := benchdb.Options(*pg, "dbbench", 8)
+	check(err)
 	defer cleanup()
 	db, err := store.Open(ctx, opts)
 	check(err)

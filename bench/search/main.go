@@ -10,19 +10,16 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"piazza/bench/internal/benchdb"
 	"piazza/internal/search"
 	"piazza/internal/store"
 	"piazza/internal/tenants"
@@ -37,26 +34,8 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	opts := store.Options{MaxConns: *conc + 2}
-	var cleanup func()
-	if *pg != "" {
-		schema := fmt.Sprintf("bench_search_%d", time.Now().UnixNano())
-		admin, err := sql.Open("pgx", *pg)
-		check(err)
-		_, err = admin.Exec("CREATE SCHEMA " + schema)
-		check(err)
-		cleanup = func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() }
-		u, _ := url.Parse(*pg)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		opts.URL = u.String()
-	} else {
-		dir, err := os.MkdirTemp("", "piazza-bench-search")
-		check(err)
-		cleanup = func() { os.RemoveAll(dir) }
-		opts.DataDir = dir
-	}
+	opts, cleanup, err := benchdb.Options(*pg, "search", *conc+2)
+	check(err)
 	defer cleanup()
 	db, err := store.Open(ctx, opts)
 	check(err)
