@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ func main() {
 	conc := flag.Int("c", 8, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "duration of each measurement")
 	pg := flag.String("pg", "", "PostgreSQL URL (empty: SQLite in a temporary directory)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the search measurement to this file")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -91,6 +93,12 @@ func main() {
 		return store.QueryRowRaw(ctx, db, "SELECT title FROM search_docs WHERE tenant_id = ? AND kind = ? AND ref_id = ?", ids[k%len(ids)], kinds[k%len(kinds)], fmt.Sprint(k)).Scan(&title)
 	})
 	report("baseline: one document by its key", base, base)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	res := measure(*conc, *dur, func(r *rand.Rand) error {
 		n := 1 + r.IntN(3)
 		q := make([]string, n)

@@ -129,6 +129,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Services.SetIndexer(a.Search)
 	a.Accounts.SetIndexer(a.Search)
 	a.Content = content.New(a.DB, a.DB, a.Blobs, nil, nil)
+	a.Content.SetIndexer(a.Search)
 	a.Protocol = protocol.New(a.DB, a.Blobs)
 	a.Jobs.Register(protocol.DailyJob, a.protocolDaily)
 	a.Applications = applications.New(a.DB, ServiceCards{Services: a.Services}, a.Forms, a.Protocol, upload.New(a.Blobs), a.Mailer, nil)

@@ -14,6 +14,7 @@ import (
 	"piazza/internal/apperr"
 	"piazza/internal/audit"
 	"piazza/internal/check"
+	"piazza/internal/search"
 	"piazza/internal/vocab"
 )
 
@@ -148,6 +149,40 @@ type Service struct {
 	now   func() time.Time
 	// newID makes public identifiers of images.
 	newID func() string
+	index search.Indexer
+}
+
+// SetIndexer keeps the site search current with the published items: an item is
+// indexed, in the transaction that saves it, with its publication and expiry
+// times (so a scheduled item is found from its publication on, an expired one no
+// more), and taken out when unpublished or deleted.
+func (s *Service) SetIndexer(ix search.Indexer) { s.index = ix }
+
+// searchKinds maps content kinds to the search's facets.
+var searchKinds = map[Kind]search.Kind{KindNews: search.KindNews, KindEvent: search.KindEvent, KindPlace: search.KindPlace}
+
+// reindex brings the search index in line with it (inside the caller's transaction).
+func (s *Service) reindex(ctx context.Context, it Item) error {
+	if s.index == nil {
+		return nil
+	}
+	kind, ok := searchKinds[it.Kind]
+	if !ok {
+		kind = search.KindPage
+	}
+	ref := strconv.FormatInt(it.ID, 10)
+	if it.Status != StatusPublished || it.PublishAt.IsZero() {
+		return s.index.Remove(ctx, it.TenantID, kind, ref)
+	}
+	body := PlainText(it.Body)
+	switch it.Kind {
+	case KindEvent:
+		body += " " + it.Event.Venue + " " + it.Event.Organiser + " " + it.Event.Audience
+	case KindPlace:
+		body += " " + it.Place.Type + " " + it.Place.Address
+	}
+	return s.index.Index(ctx, search.Document{TenantID: it.TenantID, Kind: kind, RefID: ref, Title: it.Title, Summary: it.Summary,
+		Body: body, URL: it.URL(), Topics: it.Topics, PublishedAt: it.PublishAt, ExpiresAt: it.ExpireAt})
 }
 
 // New returns the content module; now is its clock (time.Now when nil) and newID
@@ -280,6 +315,9 @@ func (s *Service) save(ctx context.Context, it *Item, action string) error {
 			Author: audit.ActorFrom(ctx).Label, Action: action, CreatedAt: s.Now()}); err != nil {
 			return err
 		}
+		if err := s.reindex(ctx, *it); err != nil {
+			return err
+		}
 		return s.audit.AppendAudit(ctx, audit.New(ctx, it.TenantID, "content."+action, "content", strconv.FormatInt(it.ID, 10), it.Title))
 	})
 }
@@ -331,6 +369,10 @@ func (s *Service) Delete(ctx context.Context, tenantID, id int64) error {
 			return err
 		}
 		if err := s.store.DeleteItem(ctx, tenantID, id); err != nil {
+			return err
+		}
+		it.Status = StatusDraft
+		if err := s.reindex(ctx, it); err != nil {
 			return err
 		}
 		return s.audit.AppendAudit(ctx, audit.New(ctx, tenantID, "content.delete", "content", strconv.FormatInt(id, 10), it.Title))

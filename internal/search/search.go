@@ -28,15 +28,19 @@ const (
 
 // Document is what the index holds about one piece of content of a tenant.
 type Document struct {
-	TenantID    int64
-	Kind        Kind
-	RefID       string // the content's id within its kind
-	Title       string
-	Summary     string // shown under the title in results
-	Body        string // full text to search (plain text, no markup)
-	URL         string // path on the tenant's site, e.g. /novita/notizie/festa-patronale
-	Topics      []string
+	TenantID int64
+	Kind     Kind
+	RefID    string // the content's id within its kind
+	Title    string
+	Summary  string // shown under the title in results
+	Body     string // full text to search (plain text, no markup)
+	URL      string // path on the tenant's site, e.g. /novita/notizie/festa-patronale
+	Topics   []string
+	// PublishedAt is when the document becomes public: a search before it does
+	// not find it (scheduled publication).
 	PublishedAt time.Time
+	// ExpiresAt is when it stops being public (zero: never).
+	ExpiresAt time.Time
 	// Lang is the text's language ("it" unless stated).
 	Lang string
 }

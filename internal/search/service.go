@@ -60,7 +60,16 @@ type Match struct {
 	Topic    string
 	Limit    int
 	Offset   int
+	// At is the time of the search: documents published later (scheduled) or
+	// expired by then are not found.
+	At time.Time
 }
+
+// MaxRanked bounds the matches a search ranks by relevance: the first pages rank
+// the most recent MaxRanked matches, so that a word found in thousands of a
+// comune's pages costs a bounded amount of work. Pages beyond MaxRanked results
+// rank every match.
+const MaxRanked = 1000
 
 // MaxCounted bounds the matches a search counts for its total and facets: a word
 // found in thousands of a comune's pages shows "more than 2,000 results" instead of
@@ -91,10 +100,14 @@ type Store interface {
 // Service is the search module; it is also the Indexer the content modules use.
 type Service struct {
 	store Store
+	now   func() time.Time
 }
 
 // New returns the search module.
-func New(st Store) *Service { return &Service{store: st} }
+func New(st Store) *Service { return &Service{store: st, now: time.Now} }
+
+// SetClock sets the clock that decides what is published (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 var _ Indexer = (*Service)(nil)
 
@@ -104,7 +117,10 @@ func (s *Service) Index(ctx context.Context, d Document) error {
 		d.Lang = "it"
 	}
 	if d.PublishedAt.IsZero() {
-		d.PublishedAt = time.Now().UTC()
+		d.PublishedAt = s.now().UTC()
+	}
+	if !d.ExpiresAt.IsZero() && !d.ExpiresAt.After(d.PublishedAt) {
+		return s.Remove(ctx, d.TenantID, d.Kind, d.RefID) // never public
 	}
 	d.Topics = slices.DeleteFunc(slices.Clone(d.Topics), func(t string) bool { _, ok := vocab.TopicBySlug(t); return !ok })
 	title := Tokens(d.TenantID, Terms(d.Title))
@@ -154,7 +170,8 @@ func (s *Service) Search(ctx context.Context, tenantID int64, q Query) (Results,
 	if len(terms) > MaxQueryTerms {
 		terms = terms[:MaxQueryTerms]
 	}
-	m := Match{TenantID: tenantID, Tokens: Tokens(tenantID, terms), Kind: q.Kind, Topic: q.Topic, Limit: PageSize, Offset: (q.Page - 1) * PageSize}
+	m := Match{TenantID: tenantID, Tokens: Tokens(tenantID, terms), Kind: q.Kind, Topic: q.Topic, Limit: PageSize, Offset: (q.Page - 1) * PageSize,
+		At: s.now().UTC()}
 	f, err := s.store.SearchFacets(ctx, m)
 	if err != nil {
 		return r, err

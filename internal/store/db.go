@@ -57,8 +57,13 @@ type DB struct {
 //   - then synchronous (added in openSQLite): NORMAL by default, safe with WAL (a
 //     killed process loses nothing; a power cut may lose the last commits, never
 //     corrupt the database) and much faster than FULL, which Options.SQLiteFull
-//     (PIAZZA_SQLITE_SYNCHRONOUS=full) chooses to survive power cuts too.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+//     (PIAZZA_SQLITE_SYNCHRONOUS=full) chooses to survive power cuts too;
+//   - mmap_size maps the database file into memory, so a page already in the
+//     operating system's cache costs a memory read instead of a pread system call
+//     (a search that ranks thousands of matches reads thousands of pages), and
+//     cache_size gives each connection 16 MiB of pages (the default is 2 MiB).
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=mmap_size(1073741824)&_pragma=cache_size(-16000)"
 
 // Open connects to the database. It does not migrate: call Migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {

@@ -93,4 +93,71 @@ func TestSearchCountsAtMost(t *testing.T) {
 	if r, _ := s.Search(ctx, w.a, search.Query{Text: "avviso", Page: 3}); len(r.Hits) != search.PageSize {
 		t.Fatalf("page 3: %d hits", len(r.Hits))
 	}
+	// Equal scores: the newest first. A page beyond the MaxRanked ranked matches
+	// ranks them all and still pages through them.
+	if r.Hits[0].RefID != fmt.Sprint(search.MaxCounted+4) {
+		t.Errorf("first of equal matches: %s, want the newest", r.Hits[0].RefID)
+	}
+	seen := map[string]bool{}
+	for _, p := range []int{1, search.MaxRanked/search.PageSize + 1, search.MaxRanked/search.PageSize + 2} {
+		r, err := s.Search(ctx, w.a, search.Query{Text: "avviso", Page: p})
+		if err != nil || len(r.Hits) != search.PageSize {
+			t.Fatalf("page %d: %d hits, %v", p, len(r.Hits), err)
+		}
+		for _, h := range r.Hits {
+			if seen[h.RefID] {
+				t.Errorf("page %d repeats %s", p, h.RefID)
+			}
+			seen[h.RefID] = true
+		}
+	}
+}
+
+// TestSearchSchedule: a document is found from its publication time until its
+// expiry, not before and not after (an injected clock).
+func TestSearchSchedule(t *testing.T) {
+	w := newWorld(t)
+	s := search.New(w.db)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	for _, d := range []search.Document{
+		{RefID: "scheduled", Title: "Sagra del tartufo", PublishedAt: now.Add(time.Hour)},
+		{RefID: "expiring", Title: "Chiusura uffici per la sagra", PublishedAt: now.Add(-time.Hour), ExpiresAt: now.Add(2 * time.Hour)},
+		{RefID: "never", Title: "Sagra annullata", PublishedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-time.Hour)},
+	} {
+		d.TenantID, d.Kind, d.URL = w.a, search.KindNews, "/x"
+		if err := s.Index(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := func(kind search.Kind) []string {
+		t.Helper()
+		r, err := s.Search(ctx, w.a, search.Query{Text: "sagra", Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range r.Hits {
+			ids = append(ids, h.RefID)
+		}
+		if len(ids) != r.Total {
+			t.Errorf("total %d, hits %v", r.Total, ids)
+		}
+		return ids
+	}
+	for _, tc := range []struct {
+		at   time.Duration
+		want string
+	}{
+		{0, "[expiring]"},
+		{90 * time.Minute, "[scheduled expiring]"},
+		{3 * time.Hour, "[scheduled]"},
+	} {
+		now = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC).Add(tc.at)
+		for _, kind := range []search.Kind{"", search.KindNews} { // both ranking paths
+			if got := fmt.Sprint(found(kind)); got != tc.want {
+				t.Errorf("at +%s (kind %q): %s, want %s", tc.at, kind, got, tc.want)
+			}
+		}
+	}
 }

@@ -142,11 +142,59 @@ func TestContentSchedule(t *testing.T) {
 	if r := c.get("/novita/notizie/domani"); r.StatusCode != 404 {
 		t.Fatalf("scheduled page: %d", r.StatusCode)
 	}
+	const link = `href="/novita/notizie/domani"`
+	if strings.Contains(c.get("/cerca?q=titolo+domani").Body, link) {
+		t.Fatal("search finds a scheduled item")
+	}
 	h.cnow = h.cnow.Add(24 * time.Hour)
 	for _, p := range []string{"/novita/notizie", "/novita/feed.rss", "/novita/feed.atom", "/novita/notizie/domani"} {
 		if !strings.Contains(c.get(p).Body, "domani") {
 			t.Fatalf("%s misses the item at its time", p)
 		}
+	}
+	if !strings.Contains(c.get("/cerca?q=titolo+domani").Body, link) {
+		t.Fatal("search misses the item at its time")
+	}
+}
+
+// TestContentSearch: published news, events and places are found by the site
+// search (with their facet), their expiry and unpublishing take them out, and
+// another comune's search never finds them.
+func TestContentSearch(t *testing.T) {
+	h := newHarness(t)
+	h.cnow = time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Kind: audit.ActorSystem, Label: "test"})
+	place := h.mustItem(placeItem(h.borgo.ID, "civica"), true)
+	h.mustItem(eventItem(h.borgo.ID, "patronale", h.cnow.Add(48*time.Hour), "", place.ID), true)
+	news := newsItem(h.borgo.ID, content.NewsNotice, "chiusura")
+	news.Title, news.ExpireAt = "Chiusura della biblioteca per inventario", h.cnow.Add(time.Hour)
+	news = h.mustItem(news, true)
+	draft := h.mustItem(newsItem(h.borgo.ID, content.NewsStory, "bozza-biblioteca"), false)
+	c := h.client(borgo)
+	body := c.get("/cerca?q=biblioteca").Body
+	for _, want := range []string{`href="/vivere-il-comune/luoghi/civica"`, `href="/novita/avvisi/chiusura"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("search misses %s", want)
+		}
+	}
+	if strings.Contains(body, draft.Slug) {
+		t.Error("search finds a draft")
+	}
+	if !strings.Contains(c.get("/cerca?q=pro+loco&tipo=event").Body, `href="/vivere-il-comune/eventi/patronale"`) {
+		t.Error("search misses the event by its organiser")
+	}
+	if strings.Contains(h.client(marina).get("/cerca?q=biblioteca").Body, "civica") {
+		t.Error("another comune's search finds Borgo's place")
+	}
+	h.cnow = h.cnow.Add(2 * time.Hour)
+	if strings.Contains(c.get("/cerca?q=inventario").Body, "/novita/avvisi/chiusura") {
+		t.Error("search finds an expired item")
+	}
+	if err := h.content.Unpublish(ctx, h.borgo.ID, place.ID); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(c.get("/cerca?q=biblioteca").Body, "/vivere-il-comune/luoghi/civica") {
+		t.Error("search finds an unpublished place")
 	}
 }
 

@@ -89,6 +89,8 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 		t.Fatal(err)
 	}
 	h.content = content.New(h.db, h.db, blobs, h.contentNow, nil)
+	h.content.SetIndexer(h.search)
+	h.search.SetClock(h.contentNow)
 	d := Deps{Config: h.cfg, Content: h.content, Logger: log, Keys: h.keys, Resolver: resolver, Tenants: h.tenants, Accounts: h.accounts,
 		Services: h.services, Feedback: feedback.New(h.db, nil), Search: h.search, Audit: h.db, Sessions: h.db, Jobs: h.jobs, Blobs: blobs, DB: h.db}
 	d.Forms = forms.NewService(h.db, h.db, nil)
