@@ -40,6 +40,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	DBMaxConns      int
 	JobWorkers      int
+	// PageCacheTTL is how long a rendered public page is served from memory to
+	// visitors who are not signed in (0 turns the cache off). A change made through
+	// this node empties its tenant's pages at once; the TTL bounds how late other
+	// nodes, scheduled publications and command-line changes show.
+	PageCacheTTL time.Duration
 	// SQLiteSynchronous is "normal" (WAL: a killed process loses nothing, a power
 	// cut may lose the last commits) or "full" (a power cut loses nothing either).
 	SQLiteSynchronous string
@@ -60,6 +65,7 @@ func Defaults() Config {
 		ShutdownTimeout: 20 * time.Second,
 		DBMaxConns:      20,
 		JobWorkers:      2,
+		PageCacheTTL:    10 * time.Second,
 
 		SQLiteSynchronous: "normal",
 	}
@@ -163,6 +169,8 @@ func options() []option {
 	add(opt("sqlite-synchronous", "PIAZZA_SQLITE_SYNCHRONOUS", "SQLite durability: normal (survives a killed process) or full (also survives a power cut, slower)", false, g, s))
 	gn, sn = num(func(c *Config) *int { return &c.JobWorkers })
 	add(opt("job-workers", "PIAZZA_JOB_WORKERS", "background job workers on this node (0 = none)", true, gn, sn))
+	gd, sd = dur(func(c *Config) *time.Duration { return &c.PageCacheTTL })
+	add(opt("page-cache-ttl", "PIAZZA_PAGE_CACHE_TTL", "how long public pages are served from memory to visitors not signed in (0 = never)", true, gd, sd))
 	return out
 }
 
@@ -260,6 +268,9 @@ func (c *Config) Validate() error {
 	}
 	if c.JobWorkers < 0 {
 		errs = append(errs, errors.New("PIAZZA_JOB_WORKERS must not be negative"))
+	}
+	if c.PageCacheTTL < 0 || c.PageCacheTTL > time.Hour {
+		errs = append(errs, errors.New("PIAZZA_PAGE_CACHE_TTL must be between 0 and 1h"))
 	}
 	return errors.Join(errs...)
 }

@@ -65,6 +65,7 @@ func newHarness(t testing.TB, opts ...func(*Deps)) *harness {
 	h.db = storetest.Open(t)
 	h.cfg = config.Defaults()
 	h.cfg.DataDir = t.TempDir()
+	h.cfg.PageCacheTTL = 0 // tests change data behind the server's back; pagecache_test.go turns it on
 	var err error
 	h.keys, err = secret.New([]byte(strings.Repeat("k", 32)))
 	if err != nil {

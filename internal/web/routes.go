@@ -157,7 +157,25 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 		}
+		if s.cacheable(rt, r, ri) {
+			if s.serveCached(w, r, ri) {
+				return
+			}
+			gen := s.pages.generation(ri.Tenant.ID) // before rendering: a change meanwhile wins
+			rec := &pageRecorder{ResponseWriter: w}
+			rt.handler(rec, r)
+			s.storePage(r, ri, rec, gen)
+			return
+		}
 		rt.handler(w, r)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !rt.anonymousPost {
+			// Whatever a signed-in user changed, the tenant's stored pages may show it.
+			if rt.platform {
+				s.pages.changed(0)
+			} else if ri.Tenant != nil {
+				s.pages.changed(ri.Tenant.ID)
+			}
+		}
 	})
 }
 

@@ -112,6 +112,7 @@ type Server struct {
 	registry *prometheus.Registry
 	cop      *http.CrossOriginProtection
 	touchMu  sync.Mutex
+	pages    *pageCache // nil when PIAZZA_PAGE_CACHE_TTL is 0
 }
 
 // New builds the server: it parses templates, loads catalogues and assets, and builds
@@ -139,6 +140,7 @@ func New(d Deps) (*Server, error) {
 		"en": i18n.NewLocalizer(s.bundle, "en", "it"),
 	}
 	s.cop = http.NewCrossOriginProtection()
+	s.pages = newPageCache(s.cfg.PageCacheTTL)
 	s.registry = prometheus.NewRegistry()
 	s.metrics = newMetrics(s)
 	s.buildRoutes()
