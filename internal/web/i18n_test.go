@@ -108,7 +108,7 @@ func TestErrorCodesExist(t *testing.T) {
 	c := catalogue(t)
 	fset := token.NewFileSet()
 	var missing []string
-	roots := []string{"../accounts", "../tenants", "../apperr", "../store", "../applications", "../upload", "."}
+	roots := []string{"../accounts", "../tenants", "../apperr", "../store", "../applications", "../upload", "../booking", "."}
 	for _, root := range roots {
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() && p != root && (d.Name() == "testdata" || d.Name() == "storetest") {
