@@ -38,6 +38,7 @@ echo "## $(date -u +%Y-%m-%d) on $(uname -m), $(nproc) cores, $(grep -m1 'model 
 echo
 go build -o "$tmp/piazza" ./cmd/piazza
 go build -o "$tmp/load" ./bench/load
+go build -o "$tmp/staticserver" ./bench/static
 
 # pg_schema_url NAME: creates a schema and prints a URL whose connections use it.
 pg_schema_url() {
@@ -72,7 +73,7 @@ site() {
     curl -fs -H "Host: $h" "$base$page" -o "$tmp/static/p$i"
     gzip -kf "$tmp/static/p$i"
   done
-  go run ./bench/static -dir "$tmp/static" -addr "127.0.0.1:$((PORT + 1))" &
+  "$tmp/staticserver" -dir "$tmp/static" -addr "127.0.0.1:$((PORT + 1))" &
   local static_pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$((PORT + 1))/p1" >/dev/null 2>&1 && break; sleep 0.2; done
   i=0

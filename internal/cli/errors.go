@@ -87,6 +87,8 @@ var messages = map[string]string{
 	"tenant.phone.invalid":             "not a valid phone number",
 	"tenant.opening_hours.invalid":     "use at most 1000 characters",
 	"tenant.accessibility_url.invalid": "use an https:// address",
+	"tenant.analytics_url.invalid":     "use an https:// address without parameters",
+	"tenant.analytics_site_id.invalid": "use the site number (digits only)",
 	"tenant.status_note.invalid":       "use at most 500 characters",
 	"tenant.status.invalid":            "use active or suspended",
 	"tenant.modules.invalid":           "unknown module: use site, services, protocol, reports, booking",

@@ -322,8 +322,10 @@ func comuni() []comune {
 				Social:           []tenants.SocialLink{{Network: "facebook", URL: "https://www.facebook.com/comunemarinadiponente"}},
 				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol},
 				AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000002",
-				Status:           tenants.StatusActive,
-				Hosts:            []tenants.Host{{Name: "marinadiponente.localhost", Kind: tenants.HostSite}, {Name: "servizi.marinadiponente.localhost", Kind: tenants.HostServices}},
+				// Marina measures its visits (Web Analytics Italia), so its pages ask for consent.
+				Analytics: tenants.Analytics{URL: "https://ingestion.webanalytics.italia.it/", SiteID: "1"},
+				Status:    tenants.StatusActive,
+				Hosts:     []tenants.Host{{Name: "marinadiponente.localhost", Kind: tenants.HostSite}, {Name: "servizi.marinadiponente.localhost", Kind: tenants.HostServices}},
 			},
 			colors: [2]color.RGBA{{0x00, 0x5A, 0x87, 0xff}, {0xFF, 0xFF, 0xFF, 0xff}},
 			offices: []accounts.Office{

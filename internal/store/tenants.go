@@ -14,7 +14,7 @@ import (
 const tenantColumns = `id, slug, name, kind, ipa_code, istat_code, fiscal_code, province, region,
 	primary_color, coat_of_arms_key, coat_of_arms_type, coat_of_arms_sha256,
 	address, pec, email, phone, opening_hours, social_links, modules, accessibility_url,
-	status, status_note, require_totp, version, created_at, updated_at`
+	analytics_url, analytics_site_id, status, status_note, require_totp, version, created_at, updated_at`
 
 func scanTenant(row interface{ Scan(...any) error }) (tenants.Tenant, error) {
 	var t tenants.Tenant
@@ -22,7 +22,7 @@ func scanTenant(row interface{ Scan(...any) error }) (tenants.Tenant, error) {
 	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.Kind, &t.IPACode, &t.ISTATCode, &t.FiscalCode, &t.Province, &t.Region,
 		&t.PrimaryColor, &t.CoatOfArms.Key, &t.CoatOfArms.ContentType, &t.CoatOfArms.SHA256,
 		&t.Contacts.Address, &t.Contacts.PEC, &t.Contacts.Email, &t.Contacts.Phone, &t.Contacts.OpeningHours,
-		&social, &modules, &t.AccessibilityURL, &t.Status, &t.StatusNote, &t.RequireTOTP, &t.Version,
+		&social, &modules, &t.AccessibilityURL, &t.Analytics.URL, &t.Analytics.SiteID, &t.Status, &t.StatusNote, &t.RequireTOTP, &t.Version,
 		ts(&t.CreatedAt), ts(&t.UpdatedAt))
 	if err != nil {
 		return t, err
@@ -71,12 +71,12 @@ func (db *DB) CreateTenant(ctx context.Context, t *tenants.Tenant) error {
 		id, err := db.insertID(ctx, `INSERT INTO tenants (slug, name, kind, ipa_code, istat_code, fiscal_code, province, region,
 			primary_color, coat_of_arms_key, coat_of_arms_type, coat_of_arms_sha256,
 			address, pec, email, phone, opening_hours, social_links, modules, accessibility_url,
-			status, status_note, require_totp, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			analytics_url, analytics_site_id, status, status_note, require_totp, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			t.Slug, t.Name, t.Kind, t.IPACode, t.ISTATCode, t.FiscalCode, t.Province, t.Region,
 			t.PrimaryColor, t.CoatOfArms.Key, t.CoatOfArms.ContentType, t.CoatOfArms.SHA256,
 			t.Contacts.Address, t.Contacts.PEC, t.Contacts.Email, t.Contacts.Phone, t.Contacts.OpeningHours,
-			jsonText(t.Social), jsonText(t.Modules), t.AccessibilityURL, t.Status, t.StatusNote, t.RequireTOTP,
+			jsonText(t.Social), jsonText(t.Modules), t.AccessibilityURL, t.Analytics.URL, t.Analytics.SiteID, t.Status, t.StatusNote, t.RequireTOTP,
 			db.t(now), db.t(now))
 		if err != nil {
 			if uniqueOn(err, "slug") {
@@ -119,12 +119,12 @@ func (db *DB) UpdateTenant(ctx context.Context, t *tenants.Tenant) error {
 		res, err := db.exec(ctx, `UPDATE tenants SET slug = ?, name = ?, kind = ?, ipa_code = ?, istat_code = ?, fiscal_code = ?,
 			province = ?, region = ?, primary_color = ?, coat_of_arms_key = ?, coat_of_arms_type = ?, coat_of_arms_sha256 = ?,
 			address = ?, pec = ?, email = ?, phone = ?, opening_hours = ?, social_links = ?, modules = ?, accessibility_url = ?,
-			status = ?, status_note = ?, require_totp = ?, version = version + 1, updated_at = ?
+			analytics_url = ?, analytics_site_id = ?, status = ?, status_note = ?, require_totp = ?, version = version + 1, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			t.Slug, t.Name, t.Kind, t.IPACode, t.ISTATCode, t.FiscalCode, t.Province, t.Region,
 			t.PrimaryColor, t.CoatOfArms.Key, t.CoatOfArms.ContentType, t.CoatOfArms.SHA256,
 			t.Contacts.Address, t.Contacts.PEC, t.Contacts.Email, t.Contacts.Phone, t.Contacts.OpeningHours,
-			jsonText(t.Social), jsonText(t.Modules), t.AccessibilityURL, t.Status, t.StatusNote, t.RequireTOTP,
+			jsonText(t.Social), jsonText(t.Modules), t.AccessibilityURL, t.Analytics.URL, t.Analytics.SiteID, t.Status, t.StatusNote, t.RequireTOTP,
 			db.t(now), t.ID, t.Version)
 		if err != nil {
 			if uniqueOn(err, "slug") {

@@ -105,6 +105,7 @@ func diff(a, b Tenant) []string {
 	add("modules", !slices.Equal(a.Modules, b.Modules))
 	add("hosts", !slices.Equal(a.Hosts, b.Hosts))
 	add("accessibility_url", a.AccessibilityURL != b.AccessibilityURL)
+	add("analytics", a.Analytics != b.Analytics)
 	add("status", a.Status != b.Status || a.StatusNote != b.StatusNote)
 	add("require_totp", a.RequireTOTP != b.RequireTOTP)
 	return out

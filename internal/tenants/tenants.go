@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -107,13 +108,16 @@ type Tenant struct {
 	Social           []SocialLink
 	Modules          []Module
 	AccessibilityURL string // the AgID accessibility statement (form.agid.gov.it)
-	Status           Status
-	StatusNote       string
-	RequireTOTP      bool
-	Hosts            []Host
-	Version          int64 // incremented on every change, for optimistic locking and caches
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Analytics is the comune's Web Analytics Italia (Matomo) site, loaded on its
+	// pages only for visitors who accept it; empty URL for none.
+	Analytics   Analytics
+	Status      Status
+	StatusNote  string
+	RequireTOTP bool
+	Hosts       []Host
+	Version     int64 // incremented on every change, for optimistic locking and caches
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // HostOf returns the first host of the kind, or "".
@@ -179,6 +183,11 @@ func (t *Tenant) Normalize() {
 	t.Contacts.Phone = strings.TrimSpace(t.Contacts.Phone)
 	t.Contacts.OpeningHours = check.Clean(t.Contacts.OpeningHours)
 	t.AccessibilityURL = strings.TrimSpace(t.AccessibilityURL)
+	t.Analytics.URL = strings.TrimSpace(t.Analytics.URL)
+	if t.Analytics.URL != "" && !strings.HasSuffix(t.Analytics.URL, "/") {
+		t.Analytics.URL += "/"
+	}
+	t.Analytics.SiteID = strings.TrimSpace(t.Analytics.SiteID)
 	t.StatusNote = check.Clean(t.StatusNote)
 	for i := range t.Hosts {
 		t.Hosts[i].Name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(t.Hosts[i].Name)), ".")
@@ -246,6 +255,12 @@ func (t *Tenant) Validate() error {
 	}
 	if t.AccessibilityURL != "" && !check.HTTPSURL(t.AccessibilityURL) {
 		v.Add("accessibility_url", "tenant.accessibility_url.invalid")
+	}
+	if t.Analytics.URL != "" && !validAnalyticsURL(t.Analytics.URL) {
+		v.Add("analytics_url", "tenant.analytics_url.invalid")
+	}
+	if (t.Analytics.URL != "" || t.Analytics.SiteID != "") && !validSiteID(t.Analytics.SiteID) {
+		v.Add("analytics_site_id", "tenant.analytics_site_id.invalid")
 	}
 	if !check.Text(t.StatusNote, 500) {
 		v.Add("status_note", "tenant.status_note.invalid")
@@ -428,4 +443,42 @@ type Store interface {
 	TenantsVersion(ctx context.Context) (int64, error)
 	OIDC(ctx context.Context, tenantID int64) (OIDC, error)
 	SetOIDC(ctx context.Context, tenantID int64, o OIDC) error
+}
+
+// Analytics is a Matomo site (Web Analytics Italia: https://ingestion.webanalytics.italia.it/).
+type Analytics struct {
+	URL    string // the Matomo address, https, ending in "/"
+	SiteID string // the site's number there
+}
+
+// Enabled reports whether the comune measures its visits.
+func (a Analytics) Enabled() bool { return a.URL != "" && a.SiteID != "" }
+
+// Origin is the scheme and host of the Matomo address (for the pages' security policy).
+func (a Analytics) Origin() string {
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// validAnalyticsURL accepts an https address without credentials, query or fragment.
+func validAnalyticsURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && check.HTTPSURL(s) && u.User == nil && u.RawQuery == "" && u.Fragment == "" && len(s) <= 200 &&
+		!strings.ContainsAny(s, "'\"<> ")
+}
+
+// validSiteID accepts a Matomo site number.
+func validSiteID(s string) bool {
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

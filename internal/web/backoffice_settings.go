@@ -58,6 +58,7 @@ func (s *Server) boSettingsSave(w http.ResponseWriter, r *http.Request) {
 	t.Version = version
 	t.Contacts = tenants.Contacts{Address: f("address"), PEC: f("pec"), Email: f("email"), Phone: f("phone"), OpeningHours: f("opening_hours")}
 	t.AccessibilityURL = f("accessibility_url")
+	t.Analytics = tenants.Analytics{URL: f("analytics_url"), SiteID: f("analytics_site_id")}
 	t.PrimaryColor = f("primary_color")
 	t.RequireTOTP = f("require_totp") == "1"
 	t.Social = nil

@@ -212,6 +212,13 @@ func (s *Server) csp(formTarget string) string {
 		"connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action " + form
 }
 
+// cspAnalytics is the policy of a page that loads the comune's Matomo from origin
+// (only once the visitor has accepted it).
+func (s *Server) cspAnalytics(origin string) string {
+	return "default-src 'self'; script-src 'self' " + origin + "; style-src 'self'; img-src 'self' data: " + origin +
+		"; font-src 'self' data:; connect-src 'self' " + origin + "; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+}
+
 // allowFormTarget widens form-action for a response whose form or redirect leads
 // to another origin (an identity provider).
 func (s *Server) allowFormTarget(w http.ResponseWriter, target string) {
@@ -244,6 +251,7 @@ func (s *Server) dispatch() http.Handler {
 		}
 		ri.Lang = pickLanguage(r)
 		ri.localizer = s.localizer(ri.Lang)
+		readConsent(r, ri)
 		res, err := s.Resolver.Resolve(r.Context(), r.Host)
 		switch {
 		case apperr.Is(err, apperr.Invalid):

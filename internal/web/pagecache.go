@@ -98,7 +98,7 @@ func (s *Server) cacheable(rt route, r *http.Request, ri *reqInfo) bool {
 }
 
 func pageKey(r *http.Request, ri *reqInfo) string {
-	return ri.Host + "\x00" + ri.Lang + "\x00" + r.URL.RequestURI()
+	return ri.Host + "\x00" + ri.Lang + "\x00" + ri.Consent + "\x00" + r.URL.RequestURI()
 }
 
 // serveCached answers from the cache when it holds a fresh copy.

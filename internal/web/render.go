@@ -195,7 +195,21 @@ func (v *view) Icon(name string) string {
 }
 
 func (v *view) Tenant() *tenants.Tenant { return v.ri.Tenant }
-func (v *view) Lang() string            { return v.ri.Lang }
+
+// AskConsent reports whether the page shows the analytics consent banner.
+func (v *view) AskConsent() bool {
+	return v.ri.Tenant != nil && v.ri.Tenant.Analytics.Enabled() && v.ri.Consent == "" && v.r.URL.Path != "/preferenze-cookie"
+}
+
+// Analytics reports whether the page loads the comune's analytics.
+func (v *view) Analytics() bool { return v.ri.analyticsOn() }
+
+// Consent is the visitor's choice on analytics ("si", "no" or "").
+func (v *view) Consent() string { return v.ri.Consent }
+
+// Here is the page's address (path and query), to come back to after a form.
+func (v *view) Here() string { return v.r.URL.RequestURI() }
+func (v *view) Lang() string { return v.ri.Lang }
 
 // CSRF returns the form token, giving the browser its CSRF cookie first if it has
 // none (pages are rendered into a buffer, so the header is not written yet).
@@ -297,6 +311,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, p page) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if ri.analyticsOn() {
+		w.Header().Set("Content-Security-Policy", s.cspAnalytics(ri.Tenant.Analytics.Origin()))
+	}
 	w.WriteHeader(v.Status)
 	w.Write(buf.Bytes())
 }

@@ -26,6 +26,7 @@ type reqInfo struct {
 	Tenant    *tenants.Tenant
 	HostKind  tenants.HostKind
 	Lang      string // "it" or "en"
+	Consent   string // the visitor's choice on analytics: "si", "no" or "" (not asked yet)
 	localizer *i18n.Localizer
 
 	Session *session.Session // nil when the browser has none

@@ -63,6 +63,7 @@ func (s *Server) buildRoutes() {
 		s.applicationRoutes(),
 		s.applicationOfficeRoutes(),
 		s.searchRoutes(),
+		s.consentRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
