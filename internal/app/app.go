@@ -18,6 +18,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/applications"
 	"piazza/internal/blob"
+	"piazza/internal/booking"
 	"piazza/internal/config"
 	"piazza/internal/content"
 	"piazza/internal/feedback"
@@ -57,6 +58,8 @@ type App struct {
 
 	// Applications runs the online services' applications.
 	Applications *applications.Service
+	// Booking books appointments at the offices.
+	Booking *booking.Service
 
 	// Hooks set by optional parts before Build (the demo identity provider, the
 	// citizen sign-in client).
@@ -133,6 +136,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Protocol = protocol.New(a.DB, a.Blobs)
 	a.Jobs.Register(protocol.DailyJob, a.protocolDaily)
 	a.Applications = applications.New(a.DB, ServiceCards{Services: a.Services}, a.Forms, a.Protocol, upload.New(a.Blobs), a.Mailer, nil)
+	a.Booking = booking.New(a.DB, a.Keys, nil)
+	a.Booking.SetNotifier(a.Mailer)
 	return a, nil
 }
 
@@ -149,7 +154,7 @@ func (a *App) Build() error {
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
 		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox, Content: a.Content,
-		Forms: a.Forms, Applications: a.Applications,
+		Forms: a.Forms, Applications: a.Applications, Booking: a.Booking,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		Protocol:    a.Protocol,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,

@@ -340,25 +340,39 @@ func newNonce() string {
 	return hex.EncodeToString(b)
 }
 
-// Book books a slot. When the slot has no free place left the error is ErrSlotTaken
-// with the nearby free slots in its "Alternatives" argument ([]Slot).
-func (s *Service) Book(ctx context.Context, r Request) (Booking, error) {
+// Check normalises and validates a request without booking: the fields, the office
+// and the slot (in the calendar, in the window, not closed). It is the review step.
+func (s *Service) Check(ctx context.Context, r *Request) (Calendar, Slot, error) {
 	r.Normalize()
 	if err := r.Validate(); err != nil {
-		return Booking{}, err
+		return Calendar{}, Slot{}, err
 	}
 	cal, err := s.store.BookingCalendar(ctx, r.TenantID, r.OfficeID)
 	if err != nil || !cal.Enabled {
 		if err == nil || apperr.Is(err, apperr.NotFound) {
-			return Booking{}, &apperr.Error{Kind: apperr.Invalid, Code: "error.invalid", Fields: []apperr.FieldError{{Field: "office", Code: "booking.office.not_bookable"}}}
+			return cal, Slot{}, &apperr.Error{Kind: apperr.Invalid, Code: "error.invalid", Fields: []apperr.FieldError{{Field: "office", Code: "booking.office.not_bookable"}}}
 		}
-		return Booking{}, err
+		return cal, Slot{}, err
 	}
 	start, _ := ParseSlot(r.Slot)
 	sl, err := s.checkSlot(ctx, cal, start)
 	if err != nil {
-		return Booking{}, fieldErr(err)
+		return cal, Slot{}, fieldErr(err)
 	}
+	if sl.Free == 0 {
+		return cal, sl, s.taken(ctx, cal, start)
+	}
+	return cal, sl, nil
+}
+
+// Book books a slot. When the slot has no free place left the error is ErrSlotTaken
+// with the nearby free slots in its "Alternatives" argument ([]Slot).
+func (s *Service) Book(ctx context.Context, r Request) (Booking, error) {
+	cal, sl, err := s.Check(ctx, &r)
+	if err != nil {
+		return Booking{}, err
+	}
+	start := sl.Start
 	code, err := NewCode()
 	if err != nil {
 		return Booking{}, err

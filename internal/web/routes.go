@@ -64,6 +64,7 @@ func (s *Server) buildRoutes() {
 		s.applicationOfficeRoutes(),
 		s.searchRoutes(),
 		s.consentRoutes(),
+		s.bookingRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),

@@ -18,6 +18,7 @@ import (
 	"piazza/internal/applications"
 	"piazza/internal/audit"
 	"piazza/internal/blob"
+	"piazza/internal/booking"
 	"piazza/internal/config"
 	"piazza/internal/content"
 	"piazza/internal/feedback"
@@ -85,6 +86,8 @@ type Deps struct {
 
 	// Applications, when set, serves the online services' applications.
 	Applications *applications.Service
+	// Booking, when set, serves appointment booking at the offices.
+	Booking *booking.Service
 }
 
 // DBStats are the connection pool numbers exported as metrics.
