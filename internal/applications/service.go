@@ -72,6 +72,10 @@ type Store interface {
 	ApplicationFile(ctx context.Context, tenantID, applicationID int64, publicID string) (File, error)
 	DeleteDraftFile(ctx context.Context, tenantID, applicationID int64, publicID string) error
 	InsertApplicationSubmission(ctx context.Context, s *Submission, fileIDs []string) error
+	// RecordSubmission stores, all or nothing, a submitted leg with its files, the
+	// application's new state (provided its status is still from), the end of its
+	// draft and its history entries (setting their ids).
+	RecordSubmission(ctx context.Context, s *Submission, fileIDs []string, a *Application, from Status, events []Event) error
 	ApplicationSubmissions(ctx context.Context, tenantID, applicationID int64) ([]Submission, error)
 	UpdateApplication(ctx context.Context, a *Application, from Status) error
 	AppendApplicationEvent(ctx context.Context, e *Event) error
@@ -538,12 +542,6 @@ func (s *Service) register(ctx context.Context, a Application, p Person, kind st
 		next := a
 		sub := Submission{TenantID: a.TenantID, ApplicationID: a.ID, Kind: kind, Answers: answers, FormVersionID: a.FormVersionID,
 			ProtocolID: r.ID, ProtocolNumber: r.Signature(), At: r.At}
-		if err := s.store.InsertApplicationSubmission(ctx, &sub, ids); err != nil {
-			return err
-		}
-		if err := s.store.DropApplicationDraft(ctx, a.TenantID, a.ID); err != nil {
-			return err
-		}
 		who := Event{TenantID: a.TenantID, ApplicationID: a.ID, At: r.At, ActorKind: ActorCitizen, ActorID: p.CitizenID, ActorName: p.Name()}
 		events := []Event{}
 		if kind == SubmissionFirst {
@@ -562,13 +560,8 @@ func (s *Service) register(ctx context.Context, a Application, p Person, kind st
 			e.From, e.To, e.Note = from, to, "Protocollo n. "+r.Signature()
 			events = append(events, e)
 		}
-		if err := s.store.UpdateApplication(ctx, &next, from); err != nil {
+		if err := s.store.RecordSubmission(ctx, &sub, ids, &next, from, events); err != nil {
 			return err
-		}
-		for i := range events {
-			if err := s.store.AppendApplicationEvent(ctx, &events[i]); err != nil {
-				return err
-			}
 		}
 		if s.notify != nil {
 			if err := s.notify.ApplicationEvent(ctx, next, events[len(events)-1]); err != nil {

@@ -169,3 +169,81 @@ func TestApplicationQueue(t *testing.T) {
 		t.Fatal("search matched another name")
 	}
 }
+
+// TestRecordSubmission: what a registered submission changes is stored all or
+// nothing (one statement on PostgreSQL): the submitted leg with its files frozen,
+// the application's new state, the draft gone, the history with its ids; a stale
+// status or another tenant's application changes nothing.
+func TestRecordSubmission(t *testing.T) {
+	w := newWorld(t)
+	a := mustDraft(t, w.db, w.a, w.officeA.ID, w.citizenA.ID, "ztl")
+	for _, id := range []string{"one", "two", "other"} {
+		f := applications.File{TenantID: w.a, ApplicationID: a.ID, PublicID: id, Kind: applications.FileAttachment, Field: "doc",
+			Name: id + ".pdf", Type: "application/pdf", Size: 3, SHA256: "abc", BlobKey: "k/" + id}
+		if err := w.db.AddApplicationFile(ctx, &f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	record := func(a applications.Application, from applications.Status) (applications.Submission, []applications.Event, error) {
+		s := applications.Submission{TenantID: a.TenantID, ApplicationID: a.ID, Kind: applications.SubmissionFirst,
+			Answers: []byte(`{"targa":"AB123CD"}`), FormVersionID: 1, ProtocolID: 7, ProtocolNumber: "0000007/2026", At: at}
+		next := a
+		next.Status, next.ProtocolNumber, next.ProtocolAt, next.SubmittedAt = applications.Registered, "0000007/2026", at, at
+		events := []applications.Event{
+			{TenantID: a.TenantID, ApplicationID: a.ID, At: at, ActorKind: applications.ActorCitizen, ActorID: w.citizenA.ID, ActorName: "Mario Rossi",
+				From: applications.Draft, To: applications.Submitted},
+			{TenantID: a.TenantID, ApplicationID: a.ID, At: at, ActorKind: applications.ActorSystem, From: applications.Submitted,
+				To: applications.Registered, Note: "Protocollo n. 0000007/2026"},
+		}
+		err := w.db.Atomic(ctx, func(ctx context.Context) error {
+			return w.db.RecordSubmission(ctx, &s, []string{"one", "two"}, &next, from, events)
+		})
+		return s, events, err
+	}
+	// Stale status, another tenant: nothing happens.
+	if _, _, err := record(a, applications.TakenInCharge); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("stale status: %v", err)
+	}
+	foreign := a
+	foreign.TenantID = w.b
+	if _, _, err := record(foreign, applications.Draft); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another tenant's application: %v", err)
+	}
+	if subs, _ := w.db.ApplicationSubmissions(ctx, w.a, a.ID); len(subs) != 0 {
+		t.Fatalf("refused submissions stored: %+v", subs)
+	}
+	if _, err := w.db.ApplicationDraft(ctx, w.a, a.ID); err != nil {
+		t.Fatalf("draft lost by a refused submission: %v", err)
+	}
+	if evs, _ := w.db.ApplicationEvents(ctx, w.a, a.ID); len(evs) != 0 {
+		t.Fatalf("refused history stored: %+v", evs)
+	}
+
+	s, events, err := record(a, applications.Draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := w.db.ApplicationSubmissions(ctx, w.a, a.ID)
+	if len(subs) != 1 || subs[0].ID != s.ID || subs[0].ProtocolNumber != "0000007/2026" || string(subs[0].Answers) != `{"targa":"AB123CD"}` {
+		t.Fatalf("submissions %+v (id %d)", subs, s.ID)
+	}
+	got, _ := w.db.Application(ctx, w.a, a.ID)
+	if got.Status != applications.Registered || got.ProtocolNumber != "0000007/2026" || !got.SubmittedAt.Equal(at) {
+		t.Fatalf("application %+v", got)
+	}
+	if _, err := w.db.ApplicationDraft(ctx, w.a, a.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("draft kept: %v", err)
+	}
+	files, _ := w.db.ApplicationFiles(ctx, w.a, a.ID)
+	for _, f := range files {
+		if frozen := f.SubmissionID == s.ID; frozen != (f.PublicID != "other") {
+			t.Errorf("file %s: submission %d", f.PublicID, f.SubmissionID)
+		}
+	}
+	evs, _ := w.db.ApplicationEvents(ctx, w.a, a.ID)
+	if len(evs) != 2 || evs[0].ID != events[0].ID || evs[1].ID != events[1].ID || evs[0].To != applications.Submitted ||
+		evs[1].To != applications.Registered || evs[1].Note != "Protocollo n. 0000007/2026" || !evs[1].At.Equal(at) {
+		t.Fatalf("history %+v, ids %d %d", evs, events[0].ID, events[1].ID)
+	}
+}
