@@ -31,6 +31,7 @@ func init() {
 	funcs["bkDate"] = func(t time.Time) string { return t.In(rome).Format("02/01/2006") }
 	funcs["bkWd"] = func(t time.Time) int { return int(t.In(rome).Weekday()) }
 	funcs["hm"] = func(t time.Time) string { return t.In(rome).Format("15:04") }
+	funcs["bkCanMove"] = func(from booking.Status, to string) bool { return booking.CanMove(from, booking.Status(to)) }
 }
 
 func (s *Server) bookingRoutes() []route {

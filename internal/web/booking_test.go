@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"piazza/internal/accounts"
+	"piazza/internal/audit"
 	"piazza/internal/booking"
 	"piazza/internal/mail"
 	"piazza/internal/services"
@@ -88,6 +90,22 @@ func freeSlots(t *testing.T, res *response) []string {
 		t.Fatalf("picker offers %d slots: %s", len(out), clip(res.Body))
 	}
 	return out
+}
+
+// sameDay returns the slots of the first day that offers at least three.
+func sameDay(t *testing.T, slots []string) []string {
+	t.Helper()
+	for i := range slots {
+		j := i
+		for j < len(slots) && slots[j][:10] == slots[i][:10] {
+			j++
+		}
+		if j-i >= 3 {
+			return slots[i:j]
+		}
+	}
+	t.Fatalf("no day with three free slots in %v", slots)
+	return nil
 }
 
 func bookingForm(slot string) url.Values {
@@ -307,4 +325,103 @@ func TestBookingPersonalArea(t *testing.T) {
 	res = c.post("/prenotazioni/"+code+"/annulla", url.Values{})
 	wantStatus(t, res, http.StatusSeeOther, "owner cancel")
 	_ = time.Now
+}
+
+func TestBookingOperatorDay(t *testing.T) {
+	e := newBookingEnv(t, 2)
+	ctx := context.Background()
+	other := storetest.MustCreateOffice(t, e.db, e.borgo.ID, "Tributi")
+	oc := booking.Calendar{TenantID: e.borgo.ID, OfficeID: other.ID, Enabled: true, SlotMinutes: 30, Desks: 1, MaxDaysAhead: 10}
+	oc.Hours[1] = []booking.Range{{From: 9 * 60, To: 12 * 60}}
+	if err := e.svc.SaveCalendar(ctx, &oc); err != nil {
+		t.Fatal(err)
+	}
+	// The operator belongs to the Anagrafe only.
+	if err := e.db.SetOfficeMembers(ctx, e.borgo.ID, e.office.ID, []int64{e.acc["operator@borgo"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	slots := sameDay(t, freeSlots(t, e.client(borgo).get("/prenota-appuntamento/anagrafe")))
+	var codes []string
+	for i, name := range []string{"Anna Verdi", "Bruno Neri"} {
+		b, err := e.svc.Book(ctx, booking.Request{TenantID: e.borgo.ID, OfficeID: e.office.ID, Slot: slots[i], Topic: "Certificati",
+			Name: name, Email: "c" + strconv.Itoa(i) + "@example.it", Phone: "06 555 000" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, b.Code)
+	}
+	e.mailJobs(t)
+	start, _ := booking.ParseSlot(slots[0])
+	day := booking.DayOf(start).String()
+	op := e.staff(borgo, "operator@borgo")
+	dayURL := "/backoffice/appuntamenti?ufficio=" + strconv.FormatInt(e.office.ID, 10) + "&giorno=" + day
+	res := op.get(dayURL)
+	wantStatus(t, res, http.StatusOK, "day view")
+	for _, want := range []string{"Anna Verdi", "Bruno Neri", "c0@example.it", codes[0], "Tributi"} {
+		if want == "Tributi" {
+			if strings.Contains(res.Body, want) {
+				t.Error("the operator sees an office they do not belong to")
+			}
+			continue
+		}
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("day view lacks %q", want)
+		}
+	}
+	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Errorf("day view Cache-Control %q", cc)
+	}
+	if _, ok := findAudit(e.auditLog(e.borgo.ID, audit.Filter{}), "booking.day.view", strconv.FormatInt(e.office.ID, 10)); !ok {
+		t.Error("day view not audited")
+	}
+	wantStatus(t, op.get("/backoffice/appuntamenti?ufficio="+strconv.FormatInt(other.ID, 10)), http.StatusNotFound, "other office")
+	wantStatus(t, e.staff(marina, "admin@marina").get(dayURL), http.StatusNotFound, "other comune's office")
+	wantStatus(t, e.staff(marina, "admin@marina").post("/backoffice/appuntamenti/"+codes[0]+"/stato", url.Values{"to": {"checked_in"}}), http.StatusNotFound, "other comune's booking")
+
+	// Check-in, done; a no-show of a finished booking is refused with a message.
+	for _, to := range []string{"checked_in", "done"} {
+		wantStatus(t, op.post("/backoffice/appuntamenti/"+codes[0]+"/stato", url.Values{"to": {to}}), http.StatusSeeOther, to)
+	}
+	res = op.post("/backoffice/appuntamenti/"+codes[0]+"/stato", url.Values{"to": {"booked"}})
+	wantStatus(t, res, http.StatusConflict, "back to booked")
+	// Cancel with a message: the citizen is told, with the message.
+	res = op.post("/backoffice/appuntamenti/"+codes[1]+"/stato", url.Values{"to": {"cancelled"}, "message": {"Lo sportello è chiuso per un guasto."}})
+	wantStatus(t, res, http.StatusSeeOther, "cancel")
+	mails := e.mailJobs(t)
+	if len(mails) != 1 || mails[0].To[0] != "c1@example.it" || !strings.Contains(mails[0].Text, "guasto") {
+		t.Fatalf("cancel mails %+v", mails)
+	}
+	res = op.get(dayURL)
+	if !strings.Contains(res.Body, "Concluso") || !strings.Contains(res.Body, "Annullato") {
+		t.Error("day view does not show the new statuses")
+	}
+
+	// The day as CSV, audited.
+	res = op.get("/backoffice/appuntamenti/export.csv?ufficio=" + strconv.FormatInt(e.office.ID, 10) + "&giorno=" + day)
+	wantStatus(t, res, http.StatusOK, "csv")
+	if !strings.Contains(res.Body, "Anna Verdi;c0@example.it;06 555 0000;Certificati") {
+		t.Errorf("csv: %s", res.Body)
+	}
+	if _, ok := findAudit(e.auditLog(e.borgo.ID, audit.Filter{}), "booking.export", ""); !ok {
+		t.Error("export not audited")
+	}
+	// A viewer reads but cannot act.
+	wantStatus(t, e.staff(borgo, "viewer@borgo").post("/backoffice/appuntamenti/"+codes[0]+"/stato", url.Values{"to": {"no_show"}}), http.StatusForbidden, "viewer")
+
+	// Closing a day moves its bookings and tells the citizens.
+	b3, err := e.svc.Book(ctx, booking.Request{TenantID: e.borgo.ID, OfficeID: e.office.ID, Slot: slots[2], Topic: "Certificati", Name: "Carla", Email: "carla@example.it"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mailJobs(t)
+	res = op.post("/backoffice/appuntamenti/chiusure?ufficio="+strconv.FormatInt(e.office.ID, 10), url.Values{"day": {booking.DayOf(b3.Start).String()}, "reason": {"Inventario"}})
+	wantStatus(t, res, http.StatusSeeOther, "close day")
+	if got, _ := e.svc.Get(ctx, e.borgo.ID, b3.Code); got.Status != booking.ToReschedule {
+		t.Fatalf("after closing: %s", got.Status)
+	}
+	if mails := e.mailJobs(t); len(mails) != 1 || !strings.Contains(mails[0].Text, "Inventario") {
+		t.Fatalf("closure mails %+v", mails)
+	}
+	res = op.post("/backoffice/appuntamenti/chiusure?ufficio="+strconv.FormatInt(e.office.ID, 10), url.Values{"day": {"31/02/2026"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity, "bad day")
 }

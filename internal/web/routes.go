@@ -65,6 +65,7 @@ func (s *Server) buildRoutes() {
 		s.searchRoutes(),
 		s.consentRoutes(),
 		s.bookingRoutes(),
+		s.bookingOfficeRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
