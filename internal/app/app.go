@@ -138,6 +138,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Applications = applications.New(a.DB, ServiceCards{Services: a.Services}, a.Forms, a.Protocol, upload.New(a.Blobs), a.Mailer, nil)
 	a.Booking = booking.New(a.DB, a.Keys, nil)
 	a.Booking.SetNotifier(a.Mailer)
+	a.Jobs.Register(booking.ReminderJob, a.bookingReminders)
 	return a, nil
 }
 

@@ -2,11 +2,16 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"piazza/internal/audit"
+	"piazza/internal/booking"
 	"piazza/internal/jobs"
 	"piazza/internal/protocol"
+	"piazza/internal/tenants"
 )
 
 const pruneJob = "maintenance.prune"
@@ -25,6 +30,13 @@ func (a *App) schedule(ctx context.Context) {
 		// after midnight (and at start-up, to make up for downtime).
 		if err := a.Jobs.Enqueue(ctx, 0, protocol.DailyJob, struct{}{}, jobs.Unique("protocol.daily:"+protocol.DayOf(time.Now())), jobs.MaxAttempts(20)); err != nil && ctx.Err() == nil {
 			a.Log.Warn("schedule daily protocol registers", "err", err)
+		}
+		// The reminders of tomorrow's appointments: once per day, at ReminderHour in
+		// Rome (at once when the node starts later than that).
+		day, at := booking.ReminderDue(time.Now())
+		if err := a.Jobs.Enqueue(ctx, 0, booking.ReminderJob, reminderPayload{Day: day.String()}, jobs.Unique(booking.ReminderJob+":"+day.String()),
+			jobs.At(at.UTC()), jobs.MaxAttempts(20)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("schedule booking reminders", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -66,4 +78,40 @@ func (a *App) protocolDaily(ctx context.Context, _ jobs.Job) error {
 		a.Log.Info("daily protocol registers", "produced", len(made))
 	}
 	return err
+}
+
+type reminderPayload struct {
+	Day string `json:"day"`
+}
+
+// bookingReminders enqueues the reminder emails of the payload's day for every
+// tenant with the booking module. A retry after a partial failure sends nothing
+// twice: each reminder email is unique per booking and time.
+func (a *App) bookingReminders(ctx context.Context, j jobs.Job) error {
+	var p reminderPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	day, err := booking.ParseDay(p.Day)
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	all, err := a.Tenants.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	sent := 0
+	for _, t := range all {
+		if !t.Has(tenants.ModuleBooking) || !t.Active() {
+			continue
+		}
+		n, err := a.Booking.Remind(audit.WithActor(ctx, audit.Actor{Kind: audit.ActorSystem, Label: "promemoria appuntamenti"}), t.ID, day)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("tenant %d: %w", t.ID, err))
+		}
+		sent += n
+	}
+	a.Log.Info("booking reminders", "day", p.Day, "bookings", sent)
+	return errors.Join(errs...)
 }

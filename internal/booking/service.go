@@ -45,8 +45,8 @@ type Store interface {
 
 // Notifier hears of every change a citizen should be told about; it is called inside
 // the change's transaction (it enqueues the email). Event is "booked",
-// "rescheduled", "cancelled" (by the citizen), "cancelled_by_office" or
-// "to_reschedule".
+// "rescheduled", "cancelled" (by the citizen), "cancelled_by_office",
+// "to_reschedule" or "reminder" (the day before; see Remind).
 type Notifier interface {
 	BookingEvent(ctx context.Context, b Booking, event string) error
 }

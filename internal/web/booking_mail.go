@@ -7,6 +7,7 @@ import (
 
 	"piazza/internal/accounts"
 	"piazza/internal/booking"
+	"piazza/internal/jobs"
 	"piazza/internal/mail"
 	"piazza/internal/tenants"
 )
@@ -51,7 +52,13 @@ func (m *Mailer) BookingEvent(ctx context.Context, b booking.Booking, event stri
 		msg.Attachments = []mail.Attachment{{Name: "appuntamento-" + b.Code + ".ics", Type: "text/calendar; charset=utf-8; method=PUBLISH",
 			Data: bookingICS(b, o, t, host, status)}}
 	}
-	return s.Jobs.Enqueue(ctx, b.TenantID, mail.JobKind, msg)
+	var opts []jobs.Option
+	if event == "reminder" {
+		// One reminder per booking and appointment time, however often the daily
+		// job runs; a booking moved to another day is reminded again.
+		opts = append(opts, jobs.Unique("booking.reminder:"+strconv.FormatInt(b.TenantID, 10)+":"+b.Code+":"+strconv.FormatInt(b.Start.Unix(), 10)))
+	}
+	return s.Jobs.Enqueue(ctx, b.TenantID, mail.JobKind, msg, opts...)
 }
 
 // bookingICS is the appointment as an iCalendar object (RFC 5545): one VEVENT whose
