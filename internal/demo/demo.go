@@ -20,6 +20,7 @@ import (
 	"piazza/internal/applications"
 	"piazza/internal/audit"
 	"piazza/internal/blob"
+	"piazza/internal/booking"
 	"piazza/internal/content"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -99,6 +100,9 @@ type Deps struct {
 	Applications *applications.Service
 	// Content, when set, gives each comune its news, events and places.
 	Content *content.Service
+	// Booking, when set, gives each comune three offices with booking calendars and
+	// bookings over the coming weeks.
+	Booking *booking.Service
 }
 
 // FormLoader stores a form definition as a tenant's live form.
@@ -269,7 +273,10 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 	if err != nil {
 		return err
 	}
-	return loadApplications(ctx, d)
+	if err := loadApplications(ctx, d); err != nil {
+		return err
+	}
+	return loadBooking(ctx, d)
 }
 
 type comune struct {
@@ -294,7 +301,7 @@ func comuni() []comune {
 					{Network: "facebook", URL: "https://www.facebook.com/comuneborgofiorito"},
 					{Network: "instagram", URL: "https://www.instagram.com/comuneborgofiorito"},
 				},
-				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol},
+				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking},
 				AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000001",
 				Status:           tenants.StatusActive,
 				Hosts:            []tenants.Host{{Name: "borgofiorito.localhost", Kind: tenants.HostSite}, {Name: "servizi.borgofiorito.localhost", Kind: tenants.HostServices}},
@@ -320,7 +327,7 @@ func comuni() []comune {
 					OpeningHours: "Lunedì–venerdì 8:30–12:30\nMartedì anche 15:00–17:00",
 				},
 				Social:           []tenants.SocialLink{{Network: "facebook", URL: "https://www.facebook.com/comunemarinadiponente"}},
-				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol},
+				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking},
 				AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000002",
 				// Marina measures its visits (Web Analytics Italia), so its pages ask for consent.
 				Analytics: tenants.Analytics{URL: "https://ingestion.webanalytics.italia.it/", SiteID: "1"},
