@@ -26,6 +26,7 @@ import (
 	"piazza/internal/jobs"
 	"piazza/internal/mail"
 	"piazza/internal/protocol"
+	"piazza/internal/reports"
 	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -60,6 +61,8 @@ type App struct {
 	Applications *applications.Service
 	// Booking books appointments at the offices.
 	Booking *booking.Service
+	// Reports handles citizens' reports (segnalazioni).
+	Reports *reports.Service
 
 	// Hooks set by optional parts before Build (the demo identity provider, the
 	// citizen sign-in client).
@@ -139,6 +142,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Booking = booking.New(a.DB, a.Keys, nil)
 	a.Booking.SetNotifier(a.Mailer)
 	a.Jobs.Register(booking.ReminderJob, a.bookingReminders)
+	a.Reports = reports.New(a.DB, upload.New(a.Blobs), nil)
 	return a, nil
 }
 
@@ -155,7 +159,7 @@ func (a *App) Build() error {
 	srv, err := web.New(web.Deps{
 		Config: a.Config, Logger: a.Log, Keys: a.Keys, Resolver: a.Resolver, Tenants: a.Tenants, Accounts: a.Accounts,
 		Services: a.Services, Feedback: a.Feedback, Search: a.Search, Outbox: outbox, Content: a.Content,
-		Forms: a.Forms, Applications: a.Applications, Booking: a.Booking,
+		Forms: a.Forms, Applications: a.Applications, Booking: a.Booking, Reports: a.Reports,
 		Audit: a.DB, Sessions: a.DB, Jobs: a.Jobs, Blobs: a.Blobs, DB: a.DB, DBStats: stats,
 		Protocol:    a.Protocol,
 		CitizenAuth: a.CitizenAuth, DemoIdP: a.DemoIdP, Demo: a.Demo,

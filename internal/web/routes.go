@@ -66,6 +66,7 @@ func (s *Server) buildRoutes() {
 		s.consentRoutes(),
 		s.bookingRoutes(),
 		s.bookingOfficeRoutes(),
+		s.reportRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),

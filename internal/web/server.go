@@ -25,6 +25,7 @@ import (
 	"piazza/internal/forms"
 	"piazza/internal/jobs"
 	"piazza/internal/protocol"
+	"piazza/internal/reports"
 	"piazza/internal/search"
 	"piazza/internal/secret"
 	"piazza/internal/services"
@@ -88,6 +89,8 @@ type Deps struct {
 	Applications *applications.Service
 	// Booking, when set, serves appointment booking at the offices.
 	Booking *booking.Service
+	// Reports, when set, serves citizens' reports (segnalazioni).
+	Reports *reports.Service
 }
 
 // DBStats are the connection pool numbers exported as metrics.
