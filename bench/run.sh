@@ -9,6 +9,7 @@
 #   bench/run.sh protocol        # protocol registrations of one tenant
 #   bench/run.sh search          # search over DOCS documents of 171 comuni
 #   bench/run.sh db              # audited writes against raw INSERTs
+#   bench/run.sh booking         # 2,000 citizens book one morning at once; no slot over capacity
 #
 # Knobs: DURATION (per measured page, default 10s), CONC (connections, default 64),
 # CITIZENS (click day, default 3000), DOCS (search, default 1000000).
@@ -22,7 +23,7 @@ PORT=${PORT:-18080}
 CITIZENS=${CITIZENS:-3000}
 DOCS=${DOCS:-1000000}
 PG=${PIAZZA_BENCH_POSTGRES_URL:-}
-sections=${*:-site clickday protocol search db}
+sections=${*:-site clickday protocol search db booking}
 tmp=$(mktemp -d)
 server_pid=""
 schemas=()
@@ -127,6 +128,14 @@ for section in $sections; do
     echo '```'
     go run ./bench/dbbench -n "${ROWS:-5000}"
     [ -n "$PG" ] && go run ./bench/dbbench -n "${ROWS:-5000}" -pg "$PG"
+    echo '```'
+    echo
+    ;;
+  booking)
+    echo "### Booking: ${BOOKERS:-2000} citizens chase one morning's places at once"
+    echo '```'
+    go run ./bench/booking -n "${BOOKERS:-2000}"
+    [ -n "$PG" ] && go run ./bench/booking -n "${BOOKERS:-2000}" -pg "$PG"
     echo '```'
     echo
     ;;

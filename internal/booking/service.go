@@ -304,22 +304,34 @@ func (s *Service) slots(ctx context.Context, cal Calendar, from Day, days int) (
 	return out, nil
 }
 
-// checkSlot finds the slot starting at start in the calendar, or says why there is none.
+// checkSlot finds the slot starting at start in the calendar, with its free
+// places, or says why there is none. It reads only that slot's places, not the
+// whole day's, since it runs before every booking.
 func (s *Service) checkSlot(ctx context.Context, cal Calendar, start time.Time) (Slot, error) {
 	d := DayOf(start)
-	days, err := s.slots(ctx, cal, d, 1)
-	if err != nil {
-		return Slot{}, err
-	}
 	first, last := s.Window(cal)
 	if d.Before(first) || last.Before(d) || !start.After(s.now()) {
 		return Slot{}, apperr.E(apperr.Invalid, "booking.slot.outside_window")
 	}
-	if days[0].Closed != "" {
+	st, err := s.store.BookingSettings(ctx, cal.TenantID)
+	if err != nil {
+		return Slot{}, err
+	}
+	closures, err := s.store.BookingClosures(ctx, cal.TenantID, cal.OfficeID, d, d)
+	if err != nil {
+		return Slot{}, err
+	}
+	slots := cal.slotsOf(d)
+	if why, _ := closedWhy(d, st, closures); why != "" || len(slots) == 0 {
 		return Slot{}, apperr.E(apperr.Invalid, "booking.slot.closed")
 	}
-	for _, sl := range days[0].Slots {
+	for _, sl := range slots {
 		if sl.Start.Equal(start) {
+			held, err := s.store.HeldPlaces(ctx, cal.TenantID, cal.OfficeID, sl.Start)
+			if err != nil {
+				return Slot{}, err
+			}
+			sl.Free = max(0, sl.Capacity-len(held))
 			return sl, nil
 		}
 	}
