@@ -108,12 +108,16 @@ type Office struct {
 	Phone        string
 	Address      string
 	OpeningHours string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Competences are what the office does (its matters, one per line), shown on
+	// its page on the website.
+	Competences string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Normalize trims the fields and derives the slug from the name when empty.
 func (o *Office) Normalize() {
+	o.Competences = check.Clean(o.Competences)
 	o.Name = check.Clean(o.Name)
 	o.Description = check.Clean(o.Description)
 	o.Email = NormalizeEmail(o.Email)
@@ -149,6 +153,9 @@ func (o *Office) Validate() error {
 	}
 	if !check.Text(o.OpeningHours, 1000) {
 		v.Add("opening_hours", "office.opening_hours.invalid")
+	}
+	if !check.Text(o.Competences, 4000) {
+		v.Add("competences", "office.competences.invalid")
 	}
 	return v.Err()
 }

@@ -36,10 +36,66 @@ const (
 	KindNews  Kind = "news"  // notizie, comunicati, avvisi
 	KindEvent Kind = "event" // eventi
 	KindPlace Kind = "place" // luoghi
+	// KindPerson is a persona pubblica: a politician or a member of the staff.
+	KindPerson Kind = "person"
+	// KindOrganisation is an administrative body: an organ of government, an
+	// administrative area, or an entity or foundation of the comune.
+	KindOrganisation Kind = "organisation"
+	KindDocument     Kind = "document" // documento pubblico
+	KindFAQ          Kind = "faq"      // a frequently asked question
 )
 
 // Kinds lists the kinds in display order.
-var Kinds = []Kind{KindNews, KindEvent, KindPlace}
+var Kinds = []Kind{KindNews, KindEvent, KindPlace, KindPerson, KindOrganisation, KindDocument, KindFAQ}
+
+// ValidKind reports whether k is one of Kinds.
+func ValidKind(k Kind) bool { return slices.Contains(Kinds, k) }
+
+// PersonSections are the Amministrazione pages a person is listed on; the value
+// is the second-level page's slug.
+var PersonSections = []string{"politici", "personale-amministrativo"}
+
+// OrganisationTypes are the Amministrazione pages of the bodies; the value is the
+// second-level page's slug.
+var OrganisationTypes = []string{"organi-di-governo", "aree-amministrative", "enti-e-fondazioni"}
+
+// DocumentTypes are the model's types of public document ("tipi di documento");
+// each has a label in the catalogue ("content.document_type.<type>").
+var DocumentTypes = []string{
+	"documenti-albo-pretorio", "modulistica", "documenti-funzionamento-interno", "atti-normativi",
+	"accordi-tra-enti", "documenti-attivita-politica", "documenti-tecnici-di-supporto", "istanze", "dataset",
+}
+
+// Person is what a person adds to an item: the Title is the person's name.
+type Person struct {
+	Section  string // one of PersonSections
+	Role     string // "Sindaco", "Assessore al bilancio", "Responsabile dell'Ufficio tributi"
+	OfficeID int64  // an office (accounts) of the same tenant, 0 for none
+	// OrganisationID is a body (organisation item) of the same tenant the person
+	// belongs to (the giunta, the consiglio), 0 for none.
+	OrganisationID int64
+	Email          string
+	Phone          string
+}
+
+// Organisation is what an administrative body adds to an item.
+type Organisation struct {
+	Type    string // one of OrganisationTypes
+	Address string
+	Phone   string
+	Email   string
+	Website string
+}
+
+// Document is what a public document adds to an item.
+type Document struct {
+	Type string    // one of DocumentTypes
+	Date time.Time // the document's date (midnight, Rome)
+	// Protocol is the register reference ("n. 1234 del 03/02/2026"), "" when the
+	// document was not registered.
+	Protocol string
+	OfficeID int64 // the responsible office, 0 for none
+}
 
 // NewsType is the model's type of a news item; the value is the second-level page's
 // slug under Novità.
@@ -119,8 +175,11 @@ type Item struct {
 	PublishAt time.Time
 	// ExpireAt is when it stops being public (zero: never).
 	ExpireAt time.Time
-	Event    Event // events only
-	Place    Place // places only
+	Event    Event        // events only
+	Place    Place        // places only
+	Person   Person       // people only
+	Org      Organisation // bodies only
+	Document Document     // documents only
 	// Revision is the number of the latest revision (1 for a new item).
 	Revision  int
 	CreatedAt time.Time
@@ -149,6 +208,14 @@ func (it Item) URL() string {
 		return "/vivere-il-comune/eventi/" + it.Slug
 	case KindPlace:
 		return "/vivere-il-comune/luoghi/" + it.Slug
+	case KindPerson:
+		return "/amministrazione/" + it.Person.Section + "/" + it.Slug
+	case KindOrganisation:
+		return "/amministrazione/" + it.Org.Type + "/" + it.Slug
+	case KindDocument:
+		return "/amministrazione/documenti-e-dati/" + it.Slug
+	case KindFAQ:
+		return "/domande-frequenti#" + it.Slug
 	}
 	return "/novita/" + string(it.NewsType) + "/" + it.Slug
 }
@@ -168,6 +235,37 @@ func (it Item) TopicLabels() []string {
 		}
 	}
 	return out
+}
+
+// Type is the item's type within its kind: the news type, a person's section, a
+// body's type or a document's type ("" for the other kinds). Lists are filtered
+// by it.
+func (it Item) Type() string {
+	switch it.Kind {
+	case KindNews:
+		return string(it.NewsType)
+	case KindPerson:
+		return it.Person.Section
+	case KindOrganisation:
+		return it.Org.Type
+	case KindDocument:
+		return it.Document.Type
+	}
+	return ""
+}
+
+// SetType sets the item's type within its kind (see Type).
+func (it *Item) SetType(t string) {
+	switch it.Kind {
+	case KindNews:
+		it.NewsType = NewsType(t)
+	case KindPerson:
+		it.Person.Section = t
+	case KindOrganisation:
+		it.Org.Type = t
+	case KindDocument:
+		it.Document.Type = t
+	}
 }
 
 // HasCoordinates reports whether a place has a position to show on a map.
@@ -202,15 +300,30 @@ func (it *Item) Normalize() {
 	for _, s := range []*string{&p.Address, &p.OpeningHours, &p.Accessibility} {
 		*s = check.Clean(*s)
 	}
+	pe, o, d := &it.Person, &it.Org, &it.Document
+	for _, s := range []*string{&pe.Section, &pe.Role, &pe.Email, &pe.Phone, &o.Type, &o.Phone, &o.Email, &o.Website, &d.Type, &d.Protocol} {
+		*s = strings.Join(strings.Fields(check.Clean(*s)), " ")
+	}
+	o.Address = check.Clean(o.Address)
+	pe.Email, o.Email = strings.ToLower(pe.Email), strings.ToLower(o.Email)
 	e.Recurrence = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(e.Recurrence), " ", ""))
 	e.Recurrence = strings.TrimPrefix(e.Recurrence, "RRULE:")
+	// Only the kind's own fields are kept.
+	news, ev, pl, per, org, doc := it.NewsType, it.Event, it.Place, it.Person, it.Org, it.Document
+	it.NewsType, it.Event, it.Place, it.Person, it.Org, it.Document = "", Event{}, Place{}, Person{}, Organisation{}, Document{}
 	switch it.Kind {
 	case KindNews:
-		it.Event, it.Place = Event{}, Place{}
+		it.NewsType = news
 	case KindEvent:
-		it.NewsType, it.Place = "", Place{}
+		it.Event = ev
 	case KindPlace:
-		it.NewsType, it.Event = "", Event{}
+		it.Place = pl
+	case KindPerson:
+		it.Person = per
+	case KindOrganisation:
+		it.Org = org
+	case KindDocument:
+		it.Document = doc
 	}
 }
 
@@ -258,8 +371,71 @@ func (it *Item) Validate() error {
 		it.validateEvent(&v)
 	case KindPlace:
 		it.validatePlace(&v)
+	case KindPerson:
+		it.validatePerson(&v)
+	case KindOrganisation:
+		it.validateOrganisation(&v)
+	case KindDocument:
+		it.validateDocument(&v)
 	}
 	return v.Err()
+}
+
+func (it *Item) validatePerson(v *apperr.Validation) {
+	p := it.Person
+	if !slices.Contains(PersonSections, p.Section) {
+		v.Add("section", "content.person.section.invalid")
+	}
+	if len([]rune(p.Role)) < 3 || !check.Line(p.Role, 200) {
+		v.Add("role", "content.person.role.invalid")
+	}
+	if p.OfficeID < 0 {
+		v.Add("office_id", "content.person.office.invalid")
+	}
+	if p.OrganisationID < 0 {
+		v.Add("organisation_id", "content.person.organisation.invalid")
+	}
+	if p.Phone != "" && !check.Phone(p.Phone) {
+		v.Add("phone", "content.place.phone.invalid")
+	}
+	if p.Email != "" && !check.Email(p.Email) {
+		v.Add("email", "content.place.email.invalid")
+	}
+}
+
+func (it *Item) validateOrganisation(v *apperr.Validation) {
+	o := it.Org
+	if !slices.Contains(OrganisationTypes, o.Type) {
+		v.Add("organisation_type", "content.organisation.type.invalid")
+	}
+	if !check.Text(o.Address, 300) {
+		v.Add("address", "content.place.address.invalid")
+	}
+	if o.Phone != "" && !check.Phone(o.Phone) {
+		v.Add("phone", "content.place.phone.invalid")
+	}
+	if o.Email != "" && !check.Email(o.Email) {
+		v.Add("email", "content.place.email.invalid")
+	}
+	if o.Website != "" && !check.WebURL(o.Website) {
+		v.Add("website", "content.place.website.invalid")
+	}
+}
+
+func (it *Item) validateDocument(v *apperr.Validation) {
+	d := it.Document
+	if !slices.Contains(DocumentTypes, d.Type) {
+		v.Add("document_type", "content.document.type.invalid")
+	}
+	if d.Date.IsZero() || d.Date.Year() < 1800 || d.Date.Year() > 2200 {
+		v.Add("document_date", "content.document.date.invalid")
+	}
+	if !check.Line(d.Protocol, 100) {
+		v.Add("protocol", "content.document.protocol.invalid")
+	}
+	if d.OfficeID < 0 {
+		v.Add("office_id", "content.person.office.invalid")
+	}
 }
 
 func (it *Item) validateEvent(v *apperr.Validation) {

@@ -59,6 +59,17 @@ func (it Item) Lines() []string {
 		l = append(l, "Tipo: "+p.Type, "Indirizzo: "+strings.ReplaceAll(p.Address, "\n", " "),
 			fmt.Sprintf("Coordinate: %.6f, %.6f", p.Latitude, p.Longitude), "Orari: "+strings.ReplaceAll(p.OpeningHours, "\n", " / "),
 			"Telefono: "+p.Phone, "Email: "+p.Email, "Sito: "+p.Website, "Accessibilità: "+strings.ReplaceAll(p.Accessibility, "\n", " "))
+	case KindPerson:
+		p := it.Person
+		l = append(l, "Sezione: "+p.Section, "Ruolo: "+p.Role, fmt.Sprintf("Ufficio: %d", p.OfficeID),
+			fmt.Sprintf("Organo: %d", p.OrganisationID), "Telefono: "+p.Phone, "Email: "+p.Email)
+	case KindOrganisation:
+		o := it.Org
+		l = append(l, "Tipo: "+o.Type, "Indirizzo: "+strings.ReplaceAll(o.Address, "\n", " "), "Telefono: "+o.Phone,
+			"Email: "+o.Email, "Sito: "+o.Website)
+	case KindDocument:
+		d := it.Document
+		l = append(l, "Tipo: "+d.Type, "Data: "+ts(d.Date), "Protocollo: "+d.Protocol, fmt.Sprintf("Ufficio: %d", d.OfficeID))
 	}
 	l = append(l, "")
 	return append(l, strings.Split(it.Body, "\n")...)

@@ -34,9 +34,12 @@ func loadRome() *time.Location {
 type Query struct {
 	Kind     Kind
 	NewsType NewsType // news only, "" for all types
-	Topic    string   // a topic slug, "" for all
-	Status   Status   // "" for all (back office)
-	Text     string   // words in the title or summary (back office)
+	// Type is the type within the kind for the other kinds (see Item.Type), ""
+	// for all.
+	Type   string
+	Topic  string // a topic slug, "" for all
+	Status Status // "" for all (back office)
+	Text   string // words in the title or summary (back office)
 	// Public selects what visitors see at At: published, due and not expired.
 	Public bool
 	At     time.Time
@@ -127,6 +130,10 @@ type Store interface {
 	MapSettings(ctx context.Context, tenantID int64) (MapSettings, bool, error)
 	SaveMapSettings(ctx context.Context, tenantID int64, m MapSettings) error
 
+	// OfficeExists reports whether the tenant has the office (people and
+	// documents name one).
+	OfficeExists(ctx context.Context, tenantID, officeID int64) (bool, error)
+
 	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
@@ -159,7 +166,8 @@ type Service struct {
 func (s *Service) SetIndexer(ix search.Indexer) { s.index = ix }
 
 // searchKinds maps content kinds to the search's facets.
-var searchKinds = map[Kind]search.Kind{KindNews: search.KindNews, KindEvent: search.KindEvent, KindPlace: search.KindPlace}
+var searchKinds = map[Kind]search.Kind{KindNews: search.KindNews, KindEvent: search.KindEvent, KindPlace: search.KindPlace,
+	KindPerson: search.KindPerson, KindDocument: search.KindDocument}
 
 // reindex brings the search index in line with it (inside the caller's transaction).
 func (s *Service) reindex(ctx context.Context, it Item) error {
@@ -180,6 +188,10 @@ func (s *Service) reindex(ctx context.Context, it Item) error {
 		body += " " + it.Event.Venue + " " + it.Event.Organiser + " " + it.Event.Audience
 	case KindPlace:
 		body += " " + it.Place.Type + " " + it.Place.Address
+	case KindPerson:
+		body += " " + it.Person.Role
+	case KindDocument:
+		body += " " + it.Document.Protocol
 	}
 	return s.index.Index(ctx, search.Document{TenantID: it.TenantID, Kind: kind, RefID: ref, Title: it.Title, Summary: it.Summary,
 		Body: body, URL: it.URL(), Topics: it.Topics, PublishedAt: it.PublishAt, ExpiresAt: it.ExpireAt})
@@ -283,6 +295,9 @@ func (s *Service) save(ctx context.Context, it *Item, action string) error {
 				return fieldErr(apperr.Invalid, "place_id", "content.event.place.invalid")
 			}
 		}
+		if err := s.checkRefs(ctx, it); err != nil {
+			return err
+		}
 		if action == "" {
 			action = "update"
 			if it.ID == 0 {
@@ -320,6 +335,30 @@ func (s *Service) save(ctx context.Context, it *Item, action string) error {
 		}
 		return s.audit.AppendAudit(ctx, audit.New(ctx, it.TenantID, "content."+action, "content", strconv.FormatInt(it.ID, 10), it.Title))
 	})
+}
+
+// checkRefs checks that the offices and bodies an item names are the tenant's.
+func (s *Service) checkRefs(ctx context.Context, it *Item) error {
+	office := it.Person.OfficeID
+	if it.Kind == KindDocument {
+		office = it.Document.OfficeID
+	}
+	if office != 0 {
+		ok, err := s.store.OfficeExists(ctx, it.TenantID, office)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fieldErr(apperr.Invalid, "office_id", "content.person.office.invalid")
+		}
+	}
+	if it.Kind == KindPerson && it.Person.OrganisationID != 0 {
+		o, err := s.store.Item(ctx, it.TenantID, it.Person.OrganisationID)
+		if err != nil || o.Kind != KindOrganisation {
+			return fieldErr(apperr.Invalid, "organisation_id", "content.person.organisation.invalid")
+		}
+	}
+	return nil
 }
 
 func fieldErr(kind apperr.Kind, field, code string) error {

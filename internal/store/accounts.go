@@ -314,19 +314,19 @@ func (db *DB) StaffTenantIDs(ctx context.Context, accountID int64) ([]int64, err
 		"SELECT tenant_id FROM staff WHERE account_id = ? ORDER BY tenant_id", accountID)
 }
 
-const officeColumns = "id, tenant_id, slug, name, description, email, phone, address, opening_hours, created_at, updated_at"
+const officeColumns = "id, tenant_id, slug, name, description, email, phone, address, opening_hours, competences, created_at, updated_at"
 
 func scanOffice(row interface{ Scan(...any) error }) (accounts.Office, error) {
 	var o accounts.Office
-	err := row.Scan(&o.ID, &o.TenantID, &o.Slug, &o.Name, &o.Description, &o.Email, &o.Phone, &o.Address, &o.OpeningHours, ts(&o.CreatedAt), ts(&o.UpdatedAt))
+	err := row.Scan(&o.ID, &o.TenantID, &o.Slug, &o.Name, &o.Description, &o.Email, &o.Phone, &o.Address, &o.OpeningHours, &o.Competences, ts(&o.CreatedAt), ts(&o.UpdatedAt))
 	return o, err
 }
 
 // CreateOffice inserts an office; Conflict when the slug is taken in the tenant.
 func (db *DB) CreateOffice(ctx context.Context, o *accounts.Office) error {
 	now := db.Now()
-	id, err := db.insertID(ctx, `INSERT INTO offices (tenant_id, slug, name, description, email, phone, address, opening_hours, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.TenantID, o.Slug, o.Name, o.Description, o.Email, o.Phone, o.Address, o.OpeningHours, db.t(now), db.t(now))
+	id, err := db.insertID(ctx, `INSERT INTO offices (tenant_id, slug, name, description, email, phone, address, opening_hours, competences, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, o.TenantID, o.Slug, o.Name, o.Description, o.Email, o.Phone, o.Address, o.OpeningHours, o.Competences, db.t(now), db.t(now))
 	if err != nil {
 		if isUnique(err) {
 			return apperr.E(apperr.Conflict, "office.slug.taken")
@@ -340,8 +340,8 @@ func (db *DB) CreateOffice(ctx context.Context, o *accounts.Office) error {
 // UpdateOffice saves an office of o.TenantID.
 func (db *DB) UpdateOffice(ctx context.Context, o *accounts.Office) error {
 	now := db.Now()
-	err := db.execOne(ctx, `UPDATE offices SET slug = ?, name = ?, description = ?, email = ?, phone = ?, address = ?, opening_hours = ?, updated_at = ?
-		WHERE tenant_id = ? AND id = ?`, o.Slug, o.Name, o.Description, o.Email, o.Phone, o.Address, o.OpeningHours, db.t(now), o.TenantID, o.ID)
+	err := db.execOne(ctx, `UPDATE offices SET slug = ?, name = ?, description = ?, email = ?, phone = ?, address = ?, opening_hours = ?, competences = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`, o.Slug, o.Name, o.Description, o.Email, o.Phone, o.Address, o.OpeningHours, o.Competences, db.t(now), o.TenantID, o.ID)
 	if isUnique(err) {
 		return apperr.E(apperr.Conflict, "office.slug.taken")
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -34,13 +35,28 @@ type itemDetails struct {
 	Email         string    `json:"email,omitempty"`
 	Website       string    `json:"website,omitempty"`
 	Accessibility string    `json:"accessibility,omitempty"`
+	Role          string    `json:"role,omitempty"`
+	OfficeID      int64     `json:"office_id,omitempty"`
+	Organisation  int64     `json:"organisation_id,omitempty"`
+	Protocol      string    `json:"protocol,omitempty"`
 }
 
 func detailsOf(it *content.Item) string {
 	e, p := it.Event, it.Place
-	b, _ := json.Marshal(itemDetails{End: e.End.UTC(), Recurrence: e.Recurrence, Venue: e.Venue, Organiser: e.Organiser,
+	d := itemDetails{End: e.End.UTC(), Recurrence: e.Recurrence, Venue: e.Venue, Organiser: e.Organiser,
 		Cost: e.Cost, Audience: e.Audience, BookingURL: e.BookingURL, PlaceType: p.Type, Address: p.Address,
-		OpeningHours: p.OpeningHours, Phone: p.Phone, Email: p.Email, Website: p.Website, Accessibility: p.Accessibility})
+		OpeningHours: p.OpeningHours, Phone: p.Phone, Email: p.Email, Website: p.Website, Accessibility: p.Accessibility}
+	switch it.Kind {
+	case content.KindPerson:
+		pe := it.Person
+		d.Role, d.OfficeID, d.Organisation, d.Email, d.Phone = pe.Role, pe.OfficeID, pe.OrganisationID, pe.Email, pe.Phone
+	case content.KindOrganisation:
+		o := it.Org
+		d.Address, d.Phone, d.Email, d.Website = o.Address, o.Phone, o.Email, o.Website
+	case content.KindDocument:
+		d.Protocol, d.OfficeID = it.Document.Protocol, it.Document.OfficeID
+	}
+	b, _ := json.Marshal(d)
 	return string(b)
 }
 
@@ -68,6 +84,21 @@ func scanItem(row interface{ Scan(...any) error }) (content.Item, error) {
 		it.Place = content.Place{Type: d.PlaceType, Address: d.Address, Latitude: lat.Float64, Longitude: lon.Float64,
 			OpeningHours: d.OpeningHours, Phone: d.Phone, Email: d.Email, Website: d.Website, Accessibility: d.Accessibility}
 	}
+	// news_type holds every kind's type within the kind (content.Item.Type).
+	switch it.Kind {
+	case content.KindPerson:
+		it.Person = content.Person{Role: d.Role, OfficeID: d.OfficeID, OrganisationID: d.Organisation, Email: d.Email, Phone: d.Phone}
+	case content.KindOrganisation:
+		it.Org = content.Organisation{Address: d.Address, Phone: d.Phone, Email: d.Email, Website: d.Website}
+	case content.KindDocument:
+		it.Document = content.Document{Date: it.Event.Start, Protocol: d.Protocol, OfficeID: d.OfficeID}
+		it.Event.Start = time.Time{}
+	}
+	if it.Kind != content.KindNews {
+		typ := string(it.NewsType)
+		it.NewsType = ""
+		it.SetType(typ)
+	}
 	return it, nil
 }
 
@@ -84,7 +115,10 @@ func (db *DB) itemArgs(it *content.Item, lastEnd time.Time) []any {
 	if it.Kind == content.KindPlace {
 		lat, lon = it.Place.Latitude, it.Place.Longitude
 	}
-	return []any{it.Kind, it.NewsType, it.Slug, it.Title, it.Summary, it.Body, " " + strings.Join(it.Topics, " ") + " ",
+	if it.Kind == content.KindDocument {
+		start = db.t(it.Document.Date) // a document's date, for its list's order
+	}
+	return []any{it.Kind, it.Type(), it.Slug, it.Title, it.Summary, it.Body, " " + strings.Join(it.Topics, " ") + " ",
 		it.Status, db.nt(it.PublishAt), db.nt(it.ExpireAt), start, end, place, lat, lon, detailsOf(it), it.Revision}
 }
 
@@ -167,9 +201,9 @@ func (db *DB) Items(ctx context.Context, tenantID int64, q content.Query) (conte
 		where = append(where, "kind = ?")
 		args = append(args, q.Kind)
 	}
-	if q.NewsType != "" {
+	if typ := cmp.Or(string(q.NewsType), q.Type); typ != "" {
 		where = append(where, "news_type = ?")
-		args = append(args, q.NewsType)
+		args = append(args, typ)
 	}
 	if q.Topic != "" {
 		where = append(where, "topics LIKE ?")
@@ -196,8 +230,12 @@ func (db *DB) Items(ctx context.Context, tenantID int64, q content.Query) (conte
 	switch {
 	case q.Public && q.Kind == content.KindNews:
 		order = " ORDER BY publish_at DESC, id DESC"
-	case q.Public && q.Kind == content.KindPlace:
+	case q.Public && (q.Kind == content.KindPlace || q.Kind == content.KindPerson || q.Kind == content.KindOrganisation):
 		order = " ORDER BY title, id"
+	case q.Public && q.Kind == content.KindFAQ:
+		order = " ORDER BY publish_at, id"
+	case q.Public && q.Kind == content.KindDocument:
+		order = " ORDER BY starts_at DESC, id DESC"
 	case q.Public && q.Kind == content.KindEvent:
 		order = " ORDER BY starts_at, id"
 	}

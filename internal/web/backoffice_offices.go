@@ -50,7 +50,7 @@ type officeForm struct {
 func officeFromForm(r *http.Request, tenantID, id int64) accounts.Office {
 	f := r.PostFormValue
 	return accounts.Office{ID: id, TenantID: tenantID, Name: f("name"), Slug: f("slug"), Description: f("description"),
-		Email: f("email"), Phone: f("phone"), Address: f("address"), OpeningHours: f("opening_hours")}
+		Email: f("email"), Phone: f("phone"), Address: f("address"), OpeningHours: f("opening_hours"), Competences: f("competences")}
 }
 
 func officeURL(id int64) string { return "/backoffice/uffici/" + strconv.FormatInt(id, 10) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"piazza/internal/accounts"
 	"piazza/internal/apperr"
 	"piazza/internal/content"
 	"piazza/internal/tenants"
@@ -125,6 +126,11 @@ type itemView struct {
 	JSONLD   map[string]any
 	// Places: the upcoming events there and the OpenStreetMap link.
 	MapLink string
+	// Amministrazione: the office of a person or document, the body of a
+	// person, the members of a body.
+	Office       *accounts.Office
+	Organisation *content.Item
+	Members      []content.Item
 }
 
 func (s *Server) itemView(r *http.Request, it content.Item, preview bool) (itemView, error) {
@@ -164,6 +170,10 @@ func (s *Server) itemView(r *http.Request, it content.Item, preview bool) (itemV
 		}
 		p := it.Place
 		v.MapLink = fmt.Sprintf("https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f#map=17/%.6f/%.6f", p.Latitude, p.Longitude, p.Latitude, p.Longitude)
+	case content.KindPerson, content.KindOrganisation, content.KindDocument:
+		if err := s.adminView(r, &v); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
 }
@@ -221,6 +231,14 @@ func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, it content.I
 		tmpl, crumbs = "site/evento.html", []Crumb{{Label: "site.first.live", URL: "/vivere-il-comune"}, {Label: "site.second.eventi", URL: "/vivere-il-comune/eventi"}}
 	case content.KindPlace:
 		tmpl, crumbs = "site/luogo.html", []Crumb{{Label: "site.first.live", URL: "/vivere-il-comune"}, {Label: "site.second.luoghi", URL: "/vivere-il-comune/luoghi"}}
+	case content.KindPerson, content.KindOrganisation, content.KindDocument:
+		sec := it.Type()
+		if it.Kind == content.KindDocument {
+			sec = "documenti-e-dati"
+		}
+		tmpl, crumbs = "site/amministrazione-voce.html", []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second." + sec, URL: "/amministrazione/" + sec}}
+	case content.KindFAQ:
+		tmpl, crumbs = "site/amministrazione-voce.html", []Crumb{{Label: "site.faq.title", URL: "/domande-frequenti"}}
 	}
 	s.render(w, r, page{Template: tmpl, Title: it.Title, Crumbs: append(crumbs, Crumb{Label: it.Title}), Data: v})
 }

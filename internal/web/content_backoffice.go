@@ -35,7 +35,7 @@ func (s *Server) contentBackofficeRoutes() []route {
 		{pattern: "POST /backoffice/contenuti/mappa", handler: s.boContentMapSave, access: staff, roles: admins},
 	}
 	// One literal path per kind: a wildcard there would be ambiguous with {id}/….
-	for _, w := range []string{"notizia", "evento", "luogo"} {
+	for _, w := range []string{"notizia", "evento", "luogo", "persona", "organo", "documento", "faq"} {
 		kind := kindSlugs[w]
 		routes = append(routes,
 			route{pattern: "GET /backoffice/contenuti/nuovo/" + w, handler: s.boContentNew(kind), access: staff, roles: editors},
@@ -45,7 +45,8 @@ func (s *Server) contentBackofficeRoutes() []route {
 }
 
 // kindSlugs are the back office's path words for the kinds.
-var kindSlugs = map[string]content.Kind{"notizia": content.KindNews, "evento": content.KindEvent, "luogo": content.KindPlace}
+var kindSlugs = map[string]content.Kind{"notizia": content.KindNews, "evento": content.KindEvent, "luogo": content.KindPlace,
+	"persona": content.KindPerson, "organo": content.KindOrganisation, "documento": content.KindDocument, "faq": content.KindFAQ}
 
 // boContentsData is the editors' list.
 type boContentsData struct {
@@ -62,7 +63,7 @@ func (s *Server) boContents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := boContentsData{Now: s.Content.Now()}
 	cq := content.Query{Text: q.Get("q"), Limit: boContentsPerPage}
-	if k := content.Kind(q.Get("tipo")); k == content.KindNews || k == content.KindEvent || k == content.KindPlace {
+	if k := content.Kind(q.Get("tipo")); content.ValidKind(k) {
 		cq.Kind, d.Kind = k, string(k)
 	}
 	if st := content.Status(q.Get("stato")); st == content.StatusDraft || st == content.StatusPublished {
@@ -90,7 +91,10 @@ type contentForm struct {
 	Topics  []vocab.Topic
 	Places  []option // for events
 	// Options of the select boxes.
-	NewsTypes, PlaceTypes []option
+	NewsTypes, PlaceTypes                                     []option
+	PersonSections, OrganisationTypes, DocumentTypes, Offices []option
+	Organisations                                             []option // for people
+	DocumentDate                                              string   // yyyy-mm-dd
 	// The date-time fields as typed (yyyy-mm-ddThh:mm, Rome).
 	Start, End, ExpireAt, PublishAt string
 	Now                             time.Time
@@ -121,6 +125,36 @@ func (s *Server) contentForm(r *http.Request, it content.Item, isNew bool) (cont
 	}
 	for _, t := range content.PlaceTypes {
 		f.PlaceTypes = append(f.PlaceTypes, option{t, "content.place_type." + t})
+	}
+	for _, t := range content.PersonSections {
+		f.PersonSections = append(f.PersonSections, option{t, "site.second." + t})
+	}
+	for _, t := range content.OrganisationTypes {
+		f.OrganisationTypes = append(f.OrganisationTypes, option{t, "site.second." + t})
+	}
+	for _, t := range content.DocumentTypes {
+		f.DocumentTypes = append(f.DocumentTypes, option{t, "content.document_type." + t})
+	}
+	if !it.Document.Date.IsZero() {
+		f.DocumentDate = it.Document.Date.In(rome).Format("2006-01-02")
+	}
+	if it.Kind == content.KindPerson || it.Kind == content.KindDocument {
+		offices, err := s.Accounts.Offices(r.Context(), it.TenantID)
+		if err != nil {
+			return f, err
+		}
+		for _, o := range offices {
+			f.Offices = append(f.Offices, option{strconv.FormatInt(o.ID, 10), o.Name})
+		}
+	}
+	if it.Kind == content.KindPerson {
+		p, err := s.Content.List(r.Context(), it.TenantID, content.Query{Kind: content.KindOrganisation})
+		if err != nil {
+			return f, err
+		}
+		for _, o := range p.Items {
+			f.Organisations = append(f.Organisations, option{strconv.FormatInt(o.ID, 10), o.Title})
+		}
 	}
 	if it.Kind == content.KindEvent {
 		p, err := s.Content.List(r.Context(), it.TenantID, content.Query{Kind: content.KindPlace})
@@ -187,8 +221,38 @@ func itemFromForm(r *http.Request, base content.Item) (content.Item, error) {
 			*c.dst = n
 		}
 		it.Place = p
+	case content.KindPerson:
+		it.Person = content.Person{Section: f("section"), Role: f("role"), Email: f("email"), Phone: f("phone"),
+			OfficeID:       formID(&v, r, "office_id", "content.person.office.invalid"),
+			OrganisationID: formID(&v, r, "organisation_id", "content.person.organisation.invalid")}
+	case content.KindOrganisation:
+		it.Org = content.Organisation{Type: f("organisation_type"), Address: f("address"), Phone: f("phone"), Email: f("email"), Website: f("website")}
+	case content.KindDocument:
+		d := content.Document{Type: f("document_type"), Protocol: f("protocol"), OfficeID: formID(&v, r, "office_id", "content.person.office.invalid")}
+		if x := strings.TrimSpace(f("document_date")); x != "" {
+			t, err := time.ParseInLocation("2006-01-02", x, rome)
+			if err != nil {
+				v.Add("document_date", "content.document.date.invalid")
+			}
+			d.Date = t.UTC()
+		}
+		it.Document = d
 	}
 	return it, v.Err()
+}
+
+// formID reads an optional id from a select box ("" is 0).
+func formID(v *apperr.Validation, r *http.Request, field, code string) int64 {
+	x := strings.TrimSpace(r.PostFormValue(field))
+	if x == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(x, 10, 64)
+	if err != nil || id < 0 {
+		v.Add(field, code)
+		return 0
+	}
+	return id
 }
 
 // saveItem saves it unless the form had unreadable fields; then it reports those

@@ -60,6 +60,7 @@ func (s *Server) buildRoutes() {
 		s.outboxRoutes(),
 		s.feedbackRoutes(),
 		s.contentRoutes(),
+		s.managementRoutes(),
 		s.applicationRoutes(),
 		s.applicationOfficeRoutes(),
 		s.searchRoutes(),

@@ -21,7 +21,7 @@ func TestSignedInPagesAreNeverCached(t *testing.T) {
 	office := storetest.MustCreateOffice(t, h.db, h.borgo.ID, "Anagrafe")
 	cit := storetest.MustCreateCitizen(t, h.db, h.borgo.ID, "RSSMRA80A01H501U", "Mario", "Rossi")
 	values := map[string]string{
-		"{slug}": office.Slug, "{kind}": "notizie", "{category}": "ambiente", "{method}": "spid",
+		"{slug}": office.Slug, "{kind}": "notizie", "{section}": "politici", "{category}": "ambiente", "{method}": "spid",
 		"{account}": strconv.FormatInt(h.acc["admin@borgo"].ID, 10), "{name}": "20260101T000000.000000000.eml",
 		// Path parameters of the online services' routes.
 		"{code}": "K7QH-3M9X-2PTA", "{key}": "mensa-scolastica", "{year}": "2026", "{number}": "1", "{step}": "1", "{day}": "2026-03-13",

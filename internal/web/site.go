@@ -17,12 +17,11 @@ func (s *Server) siteRoutes() []route {
 	m := tenants.ModuleSite
 	return []route{
 		{pattern: "GET /{$}", handler: s.home},
-		{pattern: "GET /amministrazione", handler: s.sectionPage("site/amministrazione.html", "site.first.management"), module: m},
 		{pattern: "GET /amministrazione/uffici", handler: s.offices, module: m},
 		{pattern: "GET /amministrazione/uffici/{slug}", handler: s.office, module: m},
 		{pattern: "GET /novita", handler: s.sectionPage("site/novita.html", "site.first.news"), module: m},
 		{pattern: "GET /vivere-il-comune", handler: s.sectionPage("site/vivere.html", "site.first.live"), module: m},
-		{pattern: "GET /domande-frequenti", handler: s.staticPage("site/faq.html", "site.faq.title")},
+		{pattern: "GET /domande-frequenti", handler: s.faqPage},
 		{pattern: "GET /privacy", handler: s.staticPage("site/privacy.html", "site.privacy.title")},
 		{pattern: "GET /note-legali", handler: s.staticPage("site/note-legali.html", "site.legal.title")},
 		{pattern: "GET /tema.css", handler: s.themeCSS},
@@ -73,8 +72,13 @@ func (s *Server) office(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	d, err := s.officeView(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, page{Template: "site/ufficio.html", Title: o.Name,
-		Crumbs: []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second.uffici", URL: "/amministrazione/uffici"}, {Label: o.Name}}, Data: o})
+		Crumbs: []Crumb{{Label: "site.first.management", URL: "/amministrazione"}, {Label: "site.second.uffici", URL: "/amministrazione/uffici"}, {Label: o.Name}}, Data: d})
 }
 
 // themeCSS serves the tenant's colours. The URL carries the tenant version, so it is
