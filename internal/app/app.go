@@ -143,6 +143,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.Booking.SetNotifier(a.Mailer)
 	a.Jobs.Register(booking.ReminderJob, a.bookingReminders)
 	a.Reports = reports.New(a.DB, upload.New(a.Blobs), nil)
+	a.Reports.SetNotifier(a.Mailer)
 	return a, nil
 }
 

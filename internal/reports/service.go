@@ -266,6 +266,13 @@ func (s *Service) Queue(ctx context.Context, tenantID int64, f Filter) ([]Report
 	return list, n, err
 }
 
+// Get returns a report without the reporter's details (for routing and access
+// checks; nothing is audited).
+func (s *Service) Get(ctx context.Context, tenantID, id int64) (Report, error) {
+	r, err := s.store.ReportByID(ctx, tenantID, id)
+	return r.Public(), err
+}
+
 // ForStaff returns a report with the reporter's contact details and every update,
 // recording the read in the audit log (personal data read by staff).
 func (s *Service) ForStaff(ctx context.Context, tenantID, id int64) (Report, error) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"piazza/internal/accounts"
+	"piazza/internal/audit"
 	"piazza/internal/blob"
 	"piazza/internal/reports"
 	"piazza/internal/store"
@@ -36,14 +37,17 @@ func newReportsEnv(t *testing.T) *reportsEnv {
 	t.Helper()
 	ctx := context.Background()
 	var svc *reports.Service
+	mailer := NewMailer()
 	h := newHarness(t, func(d *Deps) {
 		blobs, err := blob.OpenDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
 		svc = reports.New(d.DB.(*store.DB), upload.New(blobs), nil)
+		svc.SetNotifier(mailer)
 		d.Reports = svc
 	})
+	mailer.Bind(h.srv)
 	e := &reportsEnv{harness: h, svc: svc}
 	for _, tn := range []*tenants.Tenant{&h.borgo, &h.marina} {
 		tn.Modules = append(tn.Modules, tenants.ModuleReports)
@@ -270,4 +274,96 @@ func TestReportsAcrossTenants(t *testing.T) {
 	if res := mc.get("/segnalazioni.geojson"); strings.Contains(res.Body, code) {
 		t.Error("Borgo's report on Marina's map")
 	}
+}
+
+func TestReportsBackOffice(t *testing.T) {
+	e := newReportsEnv(t)
+	ctx := context.Background()
+	host := "borgo.example.it"
+	code := e.file(t, host, e.form(e.category), nil)
+	mails := e.mailJobs(t)
+	if len(mails) != 1 || mails[0].To[0] != rpEmail || !strings.Contains(mails[0].Subject, code) || !strings.Contains(mails[0].Text, "/segnalazioni/"+code) {
+		t.Fatalf("receipt mails %+v", mails)
+	}
+	rep, _ := e.db.ReportByCode(ctx, e.borgo.ID, code)
+	page := "/backoffice/segnalazioni/" + strconv.FormatInt(rep.ID, 10)
+
+	// The operator belongs to no office yet: neither the queue nor the report.
+	op := e.staff(host, "operator@borgo")
+	if res := op.get(page); res.StatusCode != 404 {
+		t.Fatalf("operator outside the office: %d", res.StatusCode)
+	}
+	if n := len(e.auditOf(t, "reports.contact.read")); n != 0 {
+		t.Fatalf("%d contact reads audited for a refused view", n)
+	}
+	if err := e.db.SetOfficeMembers(ctx, e.borgo.ID, e.office.ID, []int64{e.acc["operator@borgo"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	queue := op.get("/backoffice/segnalazioni")
+	wantStatus(t, queue, 200, "queue")
+	if !strings.Contains(queue.Body, "Buca in via Roma") || !strings.Contains(queue.Body, page) {
+		t.Fatalf("queue: %s", clip(text(queue.Body)))
+	}
+	if strings.Contains(queue.Body, rpEmail) {
+		t.Fatal("the queue lists contact details (they are read, and audited, on the report's page)")
+	}
+	show := op.get(page)
+	wantStatus(t, show, 200, "report")
+	if !strings.Contains(show.Body, rpEmail) || !strings.Contains(show.Body, "347 7654321") {
+		t.Fatal("staff page lacks the reporter's contacts")
+	}
+	if cc := show.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("staff page Cache-Control %q", cc)
+	}
+	if n := len(e.auditOf(t, "reports.contact.read")); n != 1 {
+		t.Fatalf("%d contact reads audited, want 1", n)
+	}
+
+	steps := []struct {
+		name   string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"close without reason", url.Values{"status": {"closed"}, "body": {"No"}}, 422, "Scegli il motivo della chiusura."},
+		{"empty", url.Values{}, 422, "Scrivi un testo o scegli un nuovo stato."},
+		{"internal note", url.Values{"body": {"Sopralluogo domani mattina"}, "visibility": {"internal"}}, 303, ""},
+		{"take in charge", url.Values{"status": {"acknowledged"}, "body": {"Presa in carico dalla squadra strade."}}, 303, ""},
+		{"fixed", url.Values{"status": {"fixed"}, "body": {"Buca chiusa con asfalto a freddo."}}, 303, ""},
+		{"back to submitted", url.Values{"status": {"submitted"}}, 409, "non è possibile"},
+	}
+	for _, s := range steps {
+		res := op.post(page, s.form)
+		if res.StatusCode != s.status || !strings.Contains(res.Body, s.want) {
+			t.Fatalf("%s: %d %s", s.name, res.StatusCode, clip(text(res.Body)))
+		}
+	}
+	mails = e.mailJobs(t)
+	if len(mails) != 2 || !strings.Contains(mails[0].Subject, "Presa in carico") || !strings.Contains(mails[1].Text, "Buca chiusa") {
+		t.Fatalf("update mails %+v", mails)
+	}
+	pub := e.client(host).get("/segnalazioni/" + code)
+	if !strings.Contains(pub.Body, "Risolta") || !strings.Contains(pub.Body, "Buca chiusa con asfalto a freddo.") {
+		t.Fatal("public page not updated")
+	}
+	if strings.Contains(pub.Body, "Sopralluogo") {
+		t.Fatal("internal note on the public page")
+	}
+
+	// A viewer reads but does not act; Marina's staff see nothing of Borgo.
+	if res := e.staff(host, "viewer@borgo").post(page, url.Values{"body": {"x"}}); res.StatusCode != 403 && res.StatusCode != 404 {
+		t.Fatalf("viewer acted: %d", res.StatusCode)
+	}
+	if res := e.staff("marina.example.it", "admin@marina").get(page); res.StatusCode != 404 {
+		t.Fatalf("Marina's admin opened Borgo's report: %d", res.StatusCode)
+	}
+}
+
+func (e *reportsEnv) auditOf(t *testing.T, action string) []audit.Entry {
+	t.Helper()
+	list, err := e.db.AuditEntries(context.Background(), e.borgo.ID, audit.Filter{Action: action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
 }

@@ -68,6 +68,7 @@ func (s *Server) buildRoutes() {
 		s.bookingRoutes(),
 		s.bookingOfficeRoutes(),
 		s.reportRoutes(),
+		s.reportOfficeRoutes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
