@@ -380,14 +380,20 @@ func (s *Service) Check(ctx context.Context, r *Request) (Calendar, Slot, error)
 // Book books a slot. When the slot has no free place left the error is ErrSlotTaken
 // with the nearby free slots in its "Alternatives" argument ([]Slot).
 func (s *Service) Book(ctx context.Context, r Request) (Booking, error) {
+	return s.book(ctx, r, "")
+}
+
+// book books with the given code ("": a new one).
+func (s *Service) book(ctx context.Context, r Request, code string) (Booking, error) {
 	cal, sl, err := s.Check(ctx, &r)
 	if err != nil {
 		return Booking{}, err
 	}
 	start := sl.Start
-	code, err := NewCode()
-	if err != nil {
-		return Booking{}, err
+	if code == "" {
+		if code, err = NewCode(); err != nil {
+			return Booking{}, err
+		}
 	}
 	now := s.now().UTC()
 	b := Booking{

@@ -155,7 +155,8 @@ func placeTaken(err error) error {
 	return err
 }
 
-// InsertBooking stores a new booking; a place held meanwhile is booking.ErrSlotTaken.
+// InsertBooking stores a new booking; a place held meanwhile is booking.ErrSlotTaken,
+// a code in use booking.ErrCodeTaken.
 func (db *DB) InsertBooking(ctx context.Context, b *booking.Booking) error {
 	var citizen any
 	if b.CitizenID != 0 {
@@ -168,6 +169,9 @@ func (db *DB) InsertBooking(ctx context.Context, b *booking.Booking) error {
 		b.Name, b.Email, b.Phone, citizen, b.Lang, b.Nonce, b.Message, db.t(b.CreatedAt), db.t(b.UpdatedAt))
 	if isForeignKey(err) {
 		return apperr.E(apperr.NotFound, "error.not_found")
+	}
+	if err != nil && uniqueOn(err, "code") {
+		return booking.ErrCodeTaken
 	}
 	if err != nil {
 		return placeTaken(err)

@@ -300,7 +300,16 @@ func (s *Server) bkConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := s.bkRequest(r, cal)
-	b, err := s.Booking.Book(r.Context(), req)
+	var b booking.Booking
+	var err error
+	if info(r).Citizen == nil {
+		// Not signed in: the booking waits for the confirmation by email.
+		if err = s.bkAsk(w, r, o, req); err == nil {
+			return
+		}
+	} else {
+		b, err = s.Booking.Book(r.Context(), req)
+	}
 	if alts, taken := booking.SlotTaken(err); taken {
 		p := s.bkFormData(r, cal, o, req)
 		p.Alternatives = alts

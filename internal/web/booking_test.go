@@ -165,14 +165,18 @@ func TestBookingFromACard(t *testing.T) {
 	wantStatus(t, res, http.StatusUnprocessableEntity, "tampered slot")
 	res = anon.post("/prenota-appuntamento/anagrafe/riepilogo", bookingForm(slots[0]))
 	wantStatus(t, res, http.StatusOK, "review")
-	if !strings.Contains(res.Body, "Conferma la prenotazione") {
+	if !strings.Contains(res.Body, "Invia l&#39;email di conferma") {
 		t.Fatal("no confirm button")
 	}
 	if n := len(e.mailJobs(t)); n != 0 {
 		t.Fatalf("%d mails before confirming", n)
 	}
 
+	// Not signed in: the confirmation goes by email first.
 	res = anon.post("/prenota-appuntamento/anagrafe/conferma", bookingForm(slots[0]))
+	wantStatus(t, res, http.StatusSeeOther, "ask")
+	verify := bkConfirmByEmail(t, e, anon, res, "anna@example.it")
+	res = anon.post("/prenotazioni/conferma", url.Values{"c": {verify}})
 	wantStatus(t, res, http.StatusSeeOther, "confirm")
 	m := linkRE.FindStringSubmatch(res.Header.Get("Location"))
 	if m == nil {

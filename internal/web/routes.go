@@ -66,6 +66,7 @@ func (s *Server) buildRoutes() {
 		s.searchRoutes(),
 		s.consentRoutes(),
 		s.bookingRoutes(),
+		s.bookingPendingRoutes(),
 		s.bookingOfficeRoutes(),
 		s.reportRoutes(),
 		s.reportOfficeRoutes(),
