@@ -50,5 +50,5 @@ func demoIdentityProvider(ctx context.Context, a *app.App) error {
 // demoDeps are the services the demo loader fills.
 func demoDeps(a *app.App) demo.Deps {
 	return demo.Deps{Store: a.DB, Tenants: a.Tenants, Accounts: a.Accounts, Blobs: a.Blobs, Services: a.Services, Forms: a.Forms,
-		Applications: a.Applications, Content: a.Content, Booking: a.Booking}
+		Applications: a.Applications, Content: a.Content, Booking: a.Booking, Reports: a.Reports}
 }

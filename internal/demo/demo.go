@@ -22,6 +22,7 @@ import (
 	"piazza/internal/blob"
 	"piazza/internal/booking"
 	"piazza/internal/content"
+	"piazza/internal/reports"
 	"piazza/internal/secret"
 	"piazza/internal/services"
 	"piazza/internal/tenants"
@@ -103,6 +104,9 @@ type Deps struct {
 	// Booking, when set, gives each comune three offices with booking calendars and
 	// bookings over the coming weeks.
 	Booking *booking.Service
+	// Reports, when set, gives each comune report categories and reports in every
+	// state.
+	Reports *reports.Service
 }
 
 // FormLoader stores a form definition as a tenant's live form.
@@ -276,7 +280,10 @@ func Load(ctx context.Context, d Deps, issuer string) error {
 	if err := loadApplications(ctx, d); err != nil {
 		return err
 	}
-	return loadBooking(ctx, d)
+	if err := loadBooking(ctx, d); err != nil {
+		return err
+	}
+	return loadReports(ctx, d)
 }
 
 type comune struct {
@@ -301,7 +308,7 @@ func comuni() []comune {
 					{Network: "facebook", URL: "https://www.facebook.com/comuneborgofiorito"},
 					{Network: "instagram", URL: "https://www.instagram.com/comuneborgofiorito"},
 				},
-				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking},
+				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking, tenants.ModuleReports},
 				AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000001",
 				Status:           tenants.StatusActive,
 				Hosts:            []tenants.Host{{Name: "borgofiorito.localhost", Kind: tenants.HostSite}, {Name: "servizi.borgofiorito.localhost", Kind: tenants.HostServices}},
@@ -327,7 +334,7 @@ func comuni() []comune {
 					OpeningHours: "Lunedì–venerdì 8:30–12:30\nMartedì anche 15:00–17:00",
 				},
 				Social:           []tenants.SocialLink{{Network: "facebook", URL: "https://www.facebook.com/comunemarinadiponente"}},
-				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking},
+				Modules:          []tenants.Module{tenants.ModuleSite, tenants.ModuleServices, tenants.ModuleProtocol, tenants.ModuleBooking, tenants.ModuleReports},
 				AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000002",
 				// Marina measures its visits (Web Analytics Italia), so its pages ask for consent.
 				Analytics: tenants.Analytics{URL: "https://ingestion.webanalytics.italia.it/", SiteID: "1"},
