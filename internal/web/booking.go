@@ -220,8 +220,10 @@ func (s *Server) bkRequest(r *http.Request, cal booking.Calendar) booking.Reques
 
 func (s *Server) bkFormData(r *http.Request, cal booking.Calendar, o accounts.Office, req booking.Request) bkFormPage {
 	p := bkFormPage{Cal: cal, Office: o, Req: req, Service: r.FormValue("servizio"), Topics: slices.Clone(cal.Topics), SignedIn: info(r).Citizen != nil}
-	if c := s.bkService(r); c != nil && !slices.Contains(p.Topics, c.Title) {
-		p.Topics = append([]string{c.Title}, p.Topics...)
+	if c := s.bkService(r); c != nil {
+		if !slices.Contains(p.Topics, c.Title) {
+			p.Topics = append([]string{c.Title}, p.Topics...)
+		}
 		if p.Req.Topic == "" {
 			p.Req.Topic = c.Title
 		}
