@@ -68,6 +68,7 @@ func (s *Server) buildRoutes() {
 		s.bookingRoutes(),
 		s.bookingPendingRoutes(),
 		s.bookingOfficeRoutes(),
+		s.bookingCalendarRoutes(),
 		s.reportRoutes(),
 		s.reportOfficeRoutes(),
 	)
