@@ -41,6 +41,20 @@ func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 // Open reports whether the report still waits for the office.
 func (s Status) Open() bool { return s == Submitted || s == Acknowledged || s == InProgress }
 
+// Note is the short public note of a status for APIs (Open311 status_notes).
+func (s Status) Note(reason CloseReason) string {
+	switch s {
+	case Submitted:
+		return "submitted"
+	case Closed:
+		if reason != "" {
+			return "closed: " + string(reason)
+		}
+		return "closed"
+	}
+	return string(s)
+}
+
 // transitions are the office's moves. Closing is allowed from every open state.
 var transitions = map[Status][]Status{
 	Submitted:    {Acknowledged, InProgress, Fixed, Closed},

@@ -71,6 +71,7 @@ func (s *Server) buildRoutes() {
 		s.bookingCalendarRoutes(),
 		s.reportRoutes(),
 		s.reportOfficeRoutes(),
+		s.open311Routes(),
 	)
 	platformRoutes := concat(
 		s.platformAuthRoutes(),
