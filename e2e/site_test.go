@@ -115,6 +115,19 @@ func TestPublicSite(t *testing.T) {
 				tb.visit(offices[0])
 			}
 
+			// A page of each Amministrazione kind: a body (with its members), a
+			// person and a document, found from their lists.
+			for _, sec := range []string{"organi-di-governo", "politici", "documenti-e-dati"} {
+				tb.visit(h.siteURL(slug, "/amministrazione/"+sec))
+				items := tb.links(`main a[href*="/amministrazione/` + sec + `/"]`)
+				if len(items) == 0 {
+					t.Errorf("nothing listed on %s", tb.url)
+					continue
+				}
+				tb.visit(items[0])
+				tb.requireElements(`[data-element="breadcrumb"]`, `[data-element="feedback"]`)
+			}
+
 			// The footer pages, found through their data-elements.
 			tb.visit(h.siteURL(slug, "/"))
 			for _, sel := range []string{"legal-notes", "privacy-policy-link", "faq"} {

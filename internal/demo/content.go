@@ -180,6 +180,11 @@ func loadContent(ctx context.Context, d Deps, ids map[string]int64) error {
 		if err := loadContentOf(ctx, d.Content, ids[slug], slug, now); err != nil {
 			return fmt.Errorf("demo content %s: %w", slug, err)
 		}
+		if d.Accounts != nil {
+			if err := loadAdministration(ctx, d, ids[slug], slug, now); err != nil {
+				return fmt.Errorf("demo administration %s: %w", slug, err)
+			}
+		}
 	}
 	return nil
 }
