@@ -76,6 +76,11 @@ func TestManagementPages(t *testing.T) {
 		{"/amministrazione/sconosciuta", 404, nil, nil},
 		{"/amministrazione/sconosciuta/x", 404, nil, nil},
 		{"/domande-frequenti", 200, []string{"Come pago la TARI?", "<strong>sportello</strong>"}, nil},
+		// People and documents are found by the site search, drafts and other
+		// tenants' people are not.
+		{"/cerca?q=bianchi", 200, []string{`href="/amministrazione/politici/anna-bianchi"`}, []string{"Solo Marina"}},
+		{"/cerca?q=regolamento+tari&tipo=document", 200, []string{`href="/amministrazione/documenti-e-dati/regolamento-tari"`}, nil},
+		{"/cerca?q=nascosta", 200, nil, []string{"bozza-nascosta"}},
 	} {
 		r := c.get(tc.path)
 		if r.StatusCode != tc.status {
