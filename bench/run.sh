@@ -10,6 +10,7 @@
 #   bench/run.sh search          # search over DOCS documents of 171 comuni
 #   bench/run.sh db              # audited writes against raw INSERTs
 #   bench/run.sh booking         # 2,000 citizens book one morning at once; no slot over capacity
+#   bench/run.sh reports         # the reports map's viewport and Open311 GET requests over REPORTS reports
 #
 # Knobs: DURATION (per measured page, default 10s), CONC (connections, default 64),
 # CITIZENS (click day, default 3000), DOCS (search, default 1000000).
@@ -23,7 +24,7 @@ PORT=${PORT:-18080}
 CITIZENS=${CITIZENS:-3000}
 DOCS=${DOCS:-1000000}
 PG=${PIAZZA_BENCH_POSTGRES_URL:-}
-sections=${*:-site clickday protocol search db booking}
+sections=${*:-site clickday protocol search db booking reports}
 tmp=$(mktemp -d)
 server_pid=""
 schemas=()
@@ -136,6 +137,14 @@ for section in $sections; do
     echo '```'
     go run ./bench/booking -n "${BOOKERS:-2000}"
     [ -n "$PG" ] && go run ./bench/booking -n "${BOOKERS:-2000}" -pg "$PG"
+    echo '```'
+    echo
+    ;;
+  reports)
+    echo "### Reports: map viewport and Open311 GET requests over ${REPORTS:-100000} reports per tenant"
+    echo '```'
+    go run ./bench/reports -n "${REPORTS:-100000}"
+    [ -n "$PG" ] && go run ./bench/reports -n "${REPORTS:-100000}" -pg "$PG"
     echo '```'
     echo
     ;;
