@@ -65,7 +65,7 @@ func main() {
 					}
 					r := reports.Report{TenantID: t.ID, Code: code, CategoryID: c.ID, OfficeID: o.ID,
 						Status: reports.Statuses[rng.IntN(len(reports.Statuses))], Subject: "Buca", Description: "Una buca profonda.",
-						Point: reports.Point{Lat: centre.Lat + (rng.Float64()-0.5)*0.027, Lon: centre.Lon + (rng.Float64()-0.5)*0.038},
+						Point:   reports.Point{Lat: centre.Lat + (rng.Float64()-0.5)*0.027, Lon: centre.Lon + (rng.Float64()-0.5)*0.038},
 						Address: "via Roma 1", Source: "bench", Name: "N", Email: "n@example.it", Lang: "it", CreatedAt: at, UpdatedAt: at}
 					if err := db.InsertReport(ctx, &r); err != nil {
 						return err
