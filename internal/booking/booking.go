@@ -91,6 +91,9 @@ type Request struct {
 	Phone     string
 	CitizenID int64
 	Lang      string
+	// ByOffice marks a booking an operator takes on the phone or at the counter:
+	// an email address is optional when there is a phone number.
+	ByOffice bool
 }
 
 // Normalize trims the request.
@@ -125,9 +128,13 @@ func (r *Request) Validate() error {
 	} else if !check.Line(r.Name, MaxName) {
 		v.Add("name", "booking.name.invalid")
 	}
-	if r.Email == "" {
+	switch {
+	case r.Email == "" && !r.ByOffice:
 		v.Add("email", "booking.email.required")
-	} else if !check.Email(r.Email) {
+	case r.Email == "" && r.Phone == "":
+		v.Add("phone", "booking.contact.required")
+	case r.Email == "":
+	case !check.Email(r.Email):
 		v.Add("email", "booking.email.invalid")
 	}
 	if r.Phone != "" && !check.Phone(r.Phone) {

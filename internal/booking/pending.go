@@ -57,7 +57,7 @@ var errPendingLink = apperr.E(apperr.NotFound, "booking.pending.invalid")
 // confirmation token, to be sent to the request's email address. A slot with no
 // free place left is ErrSlotTaken with the alternatives, as for Book.
 func (s *Service) Ask(ctx context.Context, r Request) (Pending, string, error) {
-	r.CitizenID = 0
+	r.CitizenID, r.ByOffice = 0, false
 	_, sl, err := s.Check(ctx, &r)
 	if err != nil {
 		return Pending{}, "", err

@@ -360,6 +360,9 @@ func (s *Service) Check(ctx context.Context, r *Request) (Calendar, Slot, error)
 		return Calendar{}, Slot{}, err
 	}
 	cal, err := s.store.BookingCalendar(ctx, r.TenantID, r.OfficeID)
+	if err == nil && r.ByOffice {
+		cal = cal.forOffice()
+	}
 	if err != nil || !cal.Enabled {
 		if err == nil || apperr.Is(err, apperr.NotFound) {
 			return cal, Slot{}, &apperr.Error{Kind: apperr.Invalid, Code: "error.invalid", Fields: []apperr.FieldError{{Field: "office", Code: "booking.office.not_bookable"}}}
@@ -380,6 +383,7 @@ func (s *Service) Check(ctx context.Context, r *Request) (Calendar, Slot, error)
 // Book books a slot. When the slot has no free place left the error is ErrSlotTaken
 // with the nearby free slots in its "Alternatives" argument ([]Slot).
 func (s *Service) Book(ctx context.Context, r Request) (Booking, error) {
+	r.ByOffice = false
 	return s.book(ctx, r, "")
 }
 

@@ -17,7 +17,8 @@ import (
 // confirmation and the move carry the appointment as an .ics file and the link to
 // cancel or move it; a cancellation carries the cancelled event.
 func (m *Mailer) BookingEvent(ctx context.Context, b booking.Booking, event string) error {
-	if m.s == nil || m.s.Booking == nil {
+	if m.s == nil || m.s.Booking == nil || b.Email == "" {
+		// A booking taken on the phone without an email address: nobody to write to.
 		return nil
 	}
 	s := m.s

@@ -69,6 +69,7 @@ func (s *Server) buildRoutes() {
 		s.bookingPendingRoutes(),
 		s.bookingOfficeRoutes(),
 		s.bookingCalendarRoutes(),
+		s.bookingDeskRoutes(),
 		s.reportRoutes(),
 		s.reportOfficeRoutes(),
 		s.open311Routes(),
