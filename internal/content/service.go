@@ -107,6 +107,7 @@ func (m *MapSettings) Validate() error {
 // the tenant id and touches only that tenant's rows; NotFound is returned for
 // another tenant's ids.
 type Store interface {
+	AttachmentStore
 	// CreateItem inserts an item (Conflict when the slug is taken for its kind).
 	CreateItem(ctx context.Context, it *Item, lastEnd time.Time) error
 	// UpdateItem saves every field of an item, its revision number included.
@@ -141,6 +142,7 @@ type Store interface {
 type Blobs interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
 }
 
 // AuditStore appends audit entries.

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"piazza/internal/accounts"
 	"piazza/internal/content"
+	"piazza/internal/pdfdoc"
 )
 
 // The Amministrazione section of the demo comuni: the offices' competences, the
@@ -223,6 +225,17 @@ func loadAdministration(ctx context.Context, d Deps, tenantID int64, slug string
 		}
 		if err := publish(&it, date.Add(10*time.Hour)); err != nil {
 			return err
+		}
+		// Each document has its text as a PDF attachment.
+		pdf := pdfdoc.New(pdfdoc.Options{Issuer: "Comune di " + short, Title: doc.title, Subtitle: it.Document.Protocol, Created: date})
+		pdf.Paragraph(doc.summary)
+		pdf.Paragraph("Documento di esempio generato per la dimostrazione di Piazza.")
+		var buf bytes.Buffer
+		if _, err := pdf.WriteTo(&buf); err != nil {
+			return err
+		}
+		if _, err := svc.AddAttachment(ctx, tenantID, it.ID, it.Slug+".pdf", buf.Bytes()); err != nil {
+			return fmt.Errorf("%s: attachment: %w", it.Title, err)
 		}
 	}
 	for _, f := range demoFAQ {

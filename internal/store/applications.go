@@ -466,7 +466,7 @@ func (db *DB) RecordSubmission(ctx context.Context, s *applications.Submission, 
 	SELECT (SELECT id FROM sub), ARRAY(` + evSQL + ` ORDER BY id)::text`
 	var subID sql.NullInt64
 	var evIDs string
-	err := db.queryRow(ctx, q, args...).Scan(&subID, &evIDs)
+	err := db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind(q), args...).Scan(&subID, &evIDs)
 	if isForeignKey(err) {
 		return apperr.Wrap(apperr.NotFound, "apps.err.not_found", err)
 	}

@@ -345,3 +345,44 @@ func (db *DB) SaveMapSettings(ctx context.Context, tenantID int64, m content.Map
 		tenantID, m.TileURL, m.Attribution)
 	return err
 }
+
+const attachmentColumns = "tenant_id, id, item_id, public_id, name, content_type, size, sha256, blob_key, created_at"
+
+func scanAttachment(r interface{ Scan(...any) error }) (content.Attachment, error) {
+	var a content.Attachment
+	err := r.Scan(&a.TenantID, &a.ID, &a.ItemID, &a.PublicID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Key, ts(&a.CreatedAt))
+	return a, err
+}
+
+// AddAttachment records a file of an item; NotFound when the item is not the tenant's.
+func (db *DB) AddAttachment(ctx context.Context, a *content.Attachment) error {
+	id, err := db.insertID(ctx, `INSERT INTO content_attachments (tenant_id, item_id, public_id, name, content_type, size, sha256, blob_key, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.TenantID, a.ItemID, a.PublicID, a.Name, a.ContentType, a.Size, a.SHA256, a.Key, db.t(a.CreatedAt))
+	if isForeignKey(err) {
+		return apperr.Wrap(apperr.NotFound, "content.not_found", err)
+	}
+	if err == nil {
+		a.ID = id
+	}
+	return err
+}
+
+// Attachments lists an item's files in upload order.
+func (db *DB) Attachments(ctx context.Context, tenantID, itemID int64) ([]content.Attachment, error) {
+	return queryAll(ctx, db, func(r *sql.Rows) (content.Attachment, error) { return scanAttachment(r) },
+		"SELECT "+attachmentColumns+" FROM content_attachments WHERE tenant_id = ? AND item_id = ? ORDER BY id", tenantID, itemID)
+}
+
+// Attachment returns a file of the tenant by its public id.
+func (db *DB) Attachment(ctx context.Context, tenantID int64, publicID string) (content.Attachment, error) {
+	a, err := scanAttachment(db.queryRow(ctx, "SELECT "+attachmentColumns+" FROM content_attachments WHERE tenant_id = ? AND public_id = ?",
+		tenantID, publicID))
+	return a, notFound(err, "content.not_found")
+}
+
+// DeleteAttachment removes a file of an item and returns its record.
+func (db *DB) DeleteAttachment(ctx context.Context, tenantID, itemID int64, publicID string) (content.Attachment, error) {
+	a, err := scanAttachment(db.writer(ctx).QueryRowContext(ctx, db.dialect.rebind("DELETE FROM content_attachments WHERE tenant_id = ? AND item_id = ? AND public_id = ? RETURNING "+
+		attachmentColumns), tenantID, itemID, publicID))
+	return a, notFound(err, "content.not_found")
+}

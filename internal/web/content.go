@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"piazza/internal/apperr"
 	"piazza/internal/content"
 	"piazza/internal/tenants"
+	"piazza/internal/upload"
 	"piazza/internal/vocab"
 )
 
@@ -32,6 +34,7 @@ func (s *Server) contentRoutes() []route {
 		{pattern: "GET /vivere-il-comune/luoghi.geojson", handler: s.placesGeoJSON, module: m},
 		{pattern: "GET /vivere-il-comune/luoghi/{slug}", handler: s.placePage, module: m},
 		{pattern: "GET /contenuti/immagini/{id}", handler: s.contentImage, module: m},
+		{pattern: "GET /contenuti/allegati/{id}", handler: s.contentAttachment, module: m},
 	}, s.contentBackofficeRoutes()...)
 }
 
@@ -453,6 +456,50 @@ func (s *Server) contentImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("ETag", `"`+im.SHA256+`"`)
 	w.Write(data)
 }
+
+// contentAttachment serves a file of a public item as a download.
+func (s *Server) contentAttachment(w http.ResponseWriter, r *http.Request) {
+	a, data, err := s.Content.PublicAttachment(r.Context(), info(r).Tenant.ID, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("Cache-Control", "public, max-age=300") // the item may be withdrawn
+	w.Header().Set("ETag", `"`+a.SHA256+`"`)
+	w.Write(data)
+}
+
+// Attachments lists the files of a content item (none when it cannot be read).
+func (v *view) Attachments(it content.Item) []content.Attachment {
+	if it.ID == 0 || v.s.Content == nil {
+		return nil
+	}
+	list, err := v.s.Content.Attachments(v.r.Context(), it.TenantID, it.ID)
+	if err != nil {
+		v.s.log.Error("attachments", "err", err, "request_id", v.ri.ID)
+		return nil
+	}
+	return list
+}
+
+// FileSize is a size in bytes for people ("2,4 MB").
+func (v *view) FileSize(n int64) string {
+	unit, div := "KB", 1024.0
+	if n >= 1<<20 {
+		unit, div = "MB", 1<<20
+	}
+	s := strconv.FormatFloat(max(float64(n)/div, 0.1), 'f', 1, 64)
+	if v.Lang() != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + unit
+}
+
+// FileType is a sniffed type's short name ("PDF").
+func (v *view) FileType(t string) string { return upload.Describe([]string{t}) }
 
 var (
 	monthsIT   = [...]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"}

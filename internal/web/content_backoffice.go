@@ -10,6 +10,7 @@ import (
 	"piazza/internal/accounts"
 	"piazza/internal/apperr"
 	"piazza/internal/content"
+	"piazza/internal/upload"
 	"piazza/internal/vocab"
 )
 
@@ -30,6 +31,8 @@ func (s *Server) contentBackofficeRoutes() []route {
 		{pattern: "GET /backoffice/contenuti/{id}/versioni", handler: s.boContentRevisions, access: staff, roles: editors},
 		{pattern: "POST /backoffice/contenuti/{id}/versioni/{n}/ripristina", handler: s.boContentRestore, access: staff, roles: editors},
 		{pattern: "GET /backoffice/contenuti/immagini", handler: s.boContentImages, access: staff, roles: editors},
+		{pattern: "POST /backoffice/contenuti/{id}/allegati", handler: s.boContentAttach, access: staff, roles: editors, maxBody: content.MaxAttachmentBytes + 64<<10},
+		{pattern: "POST /backoffice/contenuti/{id}/allegati/{file}/elimina", handler: s.boContentDetach, access: staff, roles: editors},
 		{pattern: "POST /backoffice/contenuti/immagini", handler: s.boContentImageUpload, access: staff, roles: editors, maxBody: content.MaxImageBytes + 64<<10},
 		{pattern: "GET /backoffice/contenuti/mappa", handler: s.boContentMap, access: staff, roles: admins},
 		{pattern: "POST /backoffice/contenuti/mappa", handler: s.boContentMapSave, access: staff, roles: admins},
@@ -542,6 +545,50 @@ func (s *Server) boContentImageUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(w, r, "content.bo.flash.image")
 	seeOther(w, r, "/backoffice/contenuti/immagini#img-"+im.PublicID)
+}
+
+// boContentAttach attaches an uploaded file to an item; a refused file is shown on
+// the item's page with the reason.
+func (s *Server) boContentAttach(w http.ResponseWriter, r *http.Request) {
+	it, err := s.itemForEdit(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var data []byte
+	name := ""
+	if file, hdr, ferr := r.FormFile("file"); ferr == nil {
+		defer file.Close()
+		data, err = upload.Read("file", hdr, content.MaxAttachmentBytes)
+		name = hdr.Filename
+	}
+	if err == nil {
+		_, err = s.Content.AddAttachment(r.Context(), it.TenantID, it.ID, name, data)
+	}
+	if err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			s.renderContentForm(w, r, it, false, err)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(w, r, "content.attachments.flash.added")
+	seeOther(w, r, contentURL(it.ID)+"#c-attachments")
+}
+
+func (s *Server) boContentDetach(w http.ResponseWriter, r *http.Request) {
+	it, err := s.itemForEdit(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Content.DeleteAttachment(r.Context(), it.TenantID, it.ID, r.PathValue("file")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(w, r, "content.attachments.flash.deleted")
+	seeOther(w, r, contentURL(it.ID)+"#c-attachments")
 }
 
 func (s *Server) boContentMap(w http.ResponseWriter, r *http.Request) {
