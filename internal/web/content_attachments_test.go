@@ -11,6 +11,11 @@ import (
 	"piazza/internal/content"
 )
 
+func init() {
+	// The cross-tenant back-office test removes "a file" of Marina's content item.
+	foreignParams["{file}"] = "qualsiasi"
+}
+
 // TestContentAttachments: an editor attaches files to a news item; the type is
 // sniffed (a script named .pdf is refused on the field, nothing stored); visitors
 // download the files of public items only, never another comune's; removing works.
